@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/crypto.h"
+#include "common/header.h"
 #include "common/status.h"
 
 namespace ot::auth {
@@ -35,10 +36,7 @@ inline constexpr std::string_view kStreamingSignedTrailer =
     "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER";
 inline constexpr std::string_view kStreamingUnsignedTrailer = "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
 
-struct Header {
-  std::string name;   // as received (any case)
-  std::string value;  // as received
-};
+using Header = ot::Header;  // {name, value} as received (common/header.h)
 
 // What SigV4 needs to see of an HTTP request.
 struct RequestView {
@@ -91,6 +89,18 @@ std::string StringToSign(const SigV4Params& params, std::string_view canonical_r
 // kSecret = HMAC chain over "AWS4"+secret, date, region, service, "aws4_request".
 Sha256Digest SigningKey(std::string_view secret, std::string_view date, std::string_view region,
                         std::string_view service);
+
+// "20261130/us-east-1/sts/aws4_request" from the params' scope fields.
+std::string CredentialScope(const SigV4Params& params);
+
+// Lowercase hex HMAC-SHA256(signing_key, string_to_sign): the signature itself.
+std::string SignatureHex(const Sha256Digest& signing_key, std::string_view string_to_sign);
+
+// As VerifySignature, with a signing key the caller derived with SigningKey (and may cache
+// per access key, date, region and service).
+Status VerifySignatureWithKey(const RequestView& request, const SigV4Params& params,
+                              const Sha256Digest& signing_key, bool s3_style_path,
+                              std::string_view payload_hash);
 
 // Full check of a request signature given the caller's secret. Constant-time comparison.
 // Returns kErrSignatureMismatch on mismatch.

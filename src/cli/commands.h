@@ -1,0 +1,15 @@
+// cli/commands.h — each subcommand registers itself on the CLI11 app.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace ot::cli {
+
+void AddServeCommand(CLI::App& app);
+void AddJournalCommand(CLI::App& app);
+
+// The exit code the chosen subcommand set.
+int ExitCode();
+void SetExitCode(int code);
+
+}  // namespace ot::cli

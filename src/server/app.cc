@@ -1,0 +1,132 @@
+#include "server/app.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+
+#include "services/sts/sts_service.h"
+
+namespace ot::server {
+
+namespace fs = std::filesystem;
+
+std::vector<std::string> AllFamilies() {
+  return {journal::kJournalFamily, journal::kCursorFamily, auth::kIdentityFamily};
+}
+
+Status WriteFileAtomic(const std::string& path, const std::string& content, int mode) {
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) return Status::Internal("cannot create " + tmp);
+  ::fchmod(fd, mode);
+  size_t off = 0;
+  while (off < content.size()) {
+    ssize_t n = ::write(fd, content.data() + off, content.size() - off);
+    if (n <= 0) {
+      ::close(fd);
+      return Status::Internal("cannot write " + tmp);
+    }
+    off += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    ::close(fd);
+    return Status::Internal("cannot fsync " + tmp);
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return Status::Internal("cannot rename " + tmp);
+  int dir = ::open(fs::path(path).parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+  return Status::Ok();
+}
+
+App::App(ServeOptions options) : options_(std::move(options)) {}
+
+App::~App() { Stop(); }
+
+Status App::Start() {
+  std::error_code ec;
+  fs::create_directories(options_.data_dir, ec);
+  if (ec) return Status::Internal("cannot create data dir " + options_.data_dir + ": " + ec.message());
+  ::chmod(options_.data_dir.c_str(), 0700);
+
+  auto store = storage::OpenRocksDb(options_.data_dir + "/db", AllFamilies());
+  if (!store.ok()) return store.status();
+  store_ = std::move(*store);
+  auto ids = auth::IdentityStore::Open(store_.get());
+  if (!ids.ok()) return ids.status();
+  identities_ = std::move(*ids);
+  OT_RETURN_IF_ERROR(EnsureManagementAccount());
+  auto j = journal::Journal::Open(store_.get());
+  if (!j.ok()) return j.status();
+  journal_ = std::move(*j);
+
+  GatewayOptions gopts;
+  gopts.record = options_.record;
+  gateway_ = std::make_unique<Gateway>(gopts, identities_.get(), journal_.get());
+  gateway_->AddService(std::make_unique<services::StsService>(identities_.get()));
+
+  http::Limits limits;
+  limits.header_timeout_ms = options_.request_timeout_ms;
+  int threads = options_.threads > 0 ? options_.threads
+                                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  http_ = std::make_unique<http::Server>(gateway_.get(), limits, threads);
+  OT_RETURN_IF_ERROR(http_->Listen(options_.host, options_.port));
+  http_->Start();
+  housekeeping_ = std::thread([this] { Housekeeping(); });
+  started_ = true;
+  return Status::Ok();
+}
+
+uint16_t App::port() const { return http_ ? http_->port() : 0; }
+
+Status App::EnsureManagementAccount() {
+  auto account = identities_->ManagementAccountId();
+  if (!account) {
+    auto created = identities_->CreateAccount("", "management", /*management=*/true, false);
+    if (!created.ok()) return created.status();
+    account = created->id;
+    spdlog::info("created management account {}", *account);
+  }
+  auto key = identities_->RootAccessKey(*account);
+  if (!key) {
+    auto created = identities_->CreateRootAccessKey(*account);
+    if (!created.ok()) return created.status();
+    key = std::move(*created);
+  }
+  std::string path = options_.data_dir + "/credentials";
+  if (!fs::exists(path)) {
+    std::string content = "[default]\naws_access_key_id = " + key->access_key_id +
+                          "\naws_secret_access_key = " + key->secret_access_key + "\n";
+    OT_RETURN_IF_ERROR(WriteFileAtomic(path, content, 0600));
+  }
+  return Status::Ok();
+}
+
+void App::Housekeeping() {
+  while (!stopping_) {
+    for (int i = 0; i < 100 && !stopping_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (stopping_) break;
+    auto trimmed = journal_->Trim();
+    if (!trimmed.ok()) spdlog::warn("journal trim failed: {}", trimmed.status().ToString());
+  }
+}
+
+void App::Stop() {
+  if (!started_) return;
+  started_ = false;
+  stopping_ = true;
+  http_->Stop(5000);       // no new requests; in-flight ones finish
+  journal_->Stop();        // drains queued appends (their replies are already moot)
+  if (housekeeping_.joinable()) housekeeping_.join();
+  store_->Flush();
+}
+
+}  // namespace ot::server

@@ -1,0 +1,66 @@
+// server/app.h — one opentrail server: storage, identities, journal, services, listener.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "auth/identity_store.h"
+#include "common/status.h"
+#include "http/server.h"
+#include "journal/journal.h"
+#include "server/gateway.h"
+#include "storage/kv_store.h"
+
+namespace ot::server {
+
+struct ServeOptions {
+  std::string data_dir = "./opentrail-data";
+  std::string host = "127.0.0.1";
+  uint16_t port = 4580;
+  std::string region = "us-east-1";
+  std::vector<std::string> regions;          // enabled regions
+  int64_t delivery_interval_ms = 5 * 60'000;
+  int64_t digest_interval_ms = 60 * 60'000;
+  int64_t history_retention_ms = 90LL * 86'400'000;  // 0 = forever
+  int threads = 0;                           // 0 = one per core
+  int64_t request_timeout_ms = 20'000;       // headers must arrive within this
+  bool record = true;                        // bench-only switch
+};
+
+class App {
+ public:
+  explicit App(ServeOptions options);
+  ~App();
+
+  // Opens everything, creates the management account on first start, starts listening.
+  Status Start();
+  uint16_t port() const;
+  // Graceful: stop accepting, finish in-flight calls, make the journal durable.
+  void Stop();
+
+ private:
+  Status EnsureManagementAccount();
+  void Housekeeping();
+
+  ServeOptions options_;
+  std::unique_ptr<storage::KvStore> store_;
+  std::unique_ptr<auth::IdentityStore> identities_;
+  std::unique_ptr<journal::Journal> journal_;
+  std::unique_ptr<Gateway> gateway_;
+  std::unique_ptr<http::Server> http_;
+  std::thread housekeeping_;
+  std::atomic<bool> stopping_{false};
+  bool started_ = false;
+};
+
+// Writes `content` to `path` atomically with the given mode (temp file, fsync, rename).
+Status WriteFileAtomic(const std::string& path, const std::string& content, int mode);
+
+// All storage column families the server uses.
+std::vector<std::string> AllFamilies();
+
+}  // namespace ot::server
