@@ -62,7 +62,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (server_->stopping) return Close();
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(server_->limits.header_bytes));
-    parser_->body_limit(server_->limits.default_body_bytes);
+    parser_->body_limit(boost::none);  // the real limit is set once the headers are in
     stream_.expires_after(std::chrono::milliseconds(server_->limits.header_timeout_ms));
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              [self = shared_from_this()](beast::error_code ec, size_t) {
