@@ -19,6 +19,12 @@ std::vector<std::string> AllFamilies() {
   return {journal::kJournalFamily, journal::kCursorFamily, auth::kIdentityFamily};
 }
 
+std::vector<std::unique_ptr<services::Service>> AllServices(auth::IdentityStore* identities) {
+  std::vector<std::unique_ptr<services::Service>> all;
+  all.push_back(std::make_unique<services::StsService>(identities));
+  return all;
+}
+
 Status WriteFileAtomic(const std::string& path, const std::string& content, int mode) {
   std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
@@ -71,7 +77,7 @@ Status App::Start() {
   GatewayOptions gopts;
   gopts.record = options_.record;
   gateway_ = std::make_unique<Gateway>(gopts, identities_.get(), journal_.get());
-  gateway_->AddService(std::make_unique<services::StsService>(identities_.get()));
+  for (auto& service : AllServices(identities_.get())) gateway_->AddService(std::move(service));
 
   http::Limits limits;
   limits.header_timeout_ms = options_.request_timeout_ms;

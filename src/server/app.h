@@ -13,6 +13,7 @@
 #include "http/server.h"
 #include "journal/journal.h"
 #include "server/gateway.h"
+#include "services/service.h"
 #include "storage/kv_store.h"
 
 namespace ot::server {
@@ -59,6 +60,9 @@ class App {
 
 // Writes `content` to `path` atomically with the given mode (temp file, fsync, rename).
 Status WriteFileAtomic(const std::string& path, const std::string& content, int mode);
+
+// Every service the endpoint serves, ready to add to a Gateway. The one list of them.
+std::vector<std::unique_ptr<services::Service>> AllServices(auth::IdentityStore* identities);
 
 // All storage column families the server uses.
 std::vector<std::string> AllFamilies();
