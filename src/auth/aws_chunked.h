@@ -45,4 +45,23 @@ struct DecodedBody {
 Result<DecodedBody> DecodeAwsChunked(std::string_view body, const ChunkedContext& ctx,
                                      size_t max_decoded_size);
 
+// Chunk signature (lowercase hex) for the signed modes: HMAC over
+// "AWS4-HMAC-SHA256-PAYLOAD\n" + amz_date + "\n" + scope + "\n" + previous_signature + "\n" +
+// sha256hex("") + "\n" + sha256hex(chunk_data).
+std::string ChunkSignature(const ChunkedContext& ctx, std::string_view previous_signature,
+                           std::string_view chunk_data);
+
+// Trailer signature for STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER: HMAC over
+// "AWS4-HMAC-SHA256-TRAILER\n" + amz_date + "\n" + scope + "\n" + previous_signature + "\n" +
+// sha256hex(concatenation of "name:value\n" per trailer, names lowercase).
+std::string TrailerSignature(const ChunkedContext& ctx, std::string_view previous_signature,
+                             const std::vector<Header>& trailers);
+
+// Client side (tests, bench, CLI): frames `data` in ctx.mode with chunks of `chunk_size`
+// bytes (the last may be shorter), signing chunks from ctx.seed_signature in the signed modes
+// and appending `trailers` (e.g. {"x-amz-checksum-crc32", <base64>}) in the trailer modes.
+// The unsigned framing is byte-identical to botocore's AwsChunkedWrapper.
+std::string EncodeAwsChunked(std::string_view data, const ChunkedContext& ctx,
+                             size_t chunk_size, const std::vector<Header>& trailers = {});
+
 }  // namespace ot::auth
