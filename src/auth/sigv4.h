@@ -80,7 +80,7 @@ Status CheckRequestTime(const SigV4Params& params, int64_t now_seconds);
 // false normalizes it (removes dot segments, merges slashes) and URI-encodes it again (every
 // other service), exactly as botocore does. `payload_hash` is the hex SHA-256 of the body,
 // or the literal value of x-amz-content-sha256 when present, or UNSIGNED-PAYLOAD for
-// presigned URLs.
+// presigned S3 URLs (other services' presigned URLs hash the body, as botocore does).
 std::string CanonicalRequest(const RequestView& request, const SigV4Params& params,
                              bool s3_style_path, std::string_view payload_hash);
 

@@ -135,7 +135,7 @@ class AuthTest(ServerTestCase):
     def test_presigned_query_string(self):
         import urllib.request
         sts = self.server.client("sts")
-        url = sts.generate_presigned_url("get_caller_identity", ExpiresIn=60)
+        url = sts.generate_presigned_url("get_caller_identity", ExpiresIn=60, HttpMethod="GET")
         with urllib.request.urlopen(url, timeout=10) as r:
             self.assertEqual(r.status, 200)
             self.assertIn(b"<GetCallerIdentityResult>", r.read())
@@ -143,7 +143,7 @@ class AuthTest(ServerTestCase):
     def test_presigned_expired(self):
         import urllib.error, urllib.request
         with self.skewed(-30):
-            url = self.server.client("sts").generate_presigned_url("get_caller_identity", ExpiresIn=60)
+            url = self.server.client("sts").generate_presigned_url("get_caller_identity", ExpiresIn=60, HttpMethod="GET")
         with self.assertRaises(urllib.error.HTTPError) as cm:
             urllib.request.urlopen(url, timeout=10)
         self.assertEqual(cm.exception.code, 400)
@@ -151,7 +151,7 @@ class AuthTest(ServerTestCase):
 
     def test_presigned_tampered(self):
         import urllib.error, urllib.request
-        url = self.server.client("sts").generate_presigned_url("get_caller_identity", ExpiresIn=60)
+        url = self.server.client("sts").generate_presigned_url("get_caller_identity", ExpiresIn=60, HttpMethod="GET")
         with self.assertRaises(urllib.error.HTTPError) as cm:
             urllib.request.urlopen(url.replace("GetCallerIdentity", "GetSessionToken"), timeout=10)
         self.assertEqual(cm.exception.code, 403)
