@@ -21,10 +21,24 @@ void AddJournalCommand(CLI::App& app) {
       std::cerr << "opentrail: " << store.status().message() << "\n";
       return SetExitCode(1);
     }
-    auto it = (*store)->NewIterator(journal::kJournalFamily);
-    for (it->SeekToFirst(); it->Valid(); it->Next())
-      std::cout << storage::DecodeU64(it->key()) << ' ' << it->value() << '\n';
-    SetExitCode(it->status().ok() ? 0 : 1);
+    auto journal = journal::Journal::Open(*data_dir + "/journal", store->get());
+    if (!journal.ok()) {
+      std::cerr << "opentrail: " << journal.status().message() << "\n";
+      return SetExitCode(1);
+    }
+    std::vector<journal::Entry> entries;
+    for (uint64_t next = (*journal)->FirstSequence();;) {
+      entries.clear();
+      auto s = (*journal)->Read(next, 4096, &entries);
+      if (!s.ok()) {
+        std::cerr << "opentrail: " << s.message() << "\n";
+        return SetExitCode(1);
+      }
+      if (entries.empty()) break;
+      for (auto& e : entries) std::cout << e.sequence << ' ' << e.record << '\n';
+      next = entries.back().sequence + 1;
+    }
+    SetExitCode(0);
   });
 }
 

@@ -1,6 +1,7 @@
 #include "recorder/record_builder.h"
 
 #include "common/ids.h"
+#include "common/json_writer.h"
 #include "common/time.h"
 
 namespace ot::recorder {
@@ -20,77 +21,97 @@ std::string Truncate(const std::string& s) {
   return s.substr(0, n);
 }
 
-// Larger content is omitted (records.md §1): logged as null.
-json::value Capped(const json::value* v, size_t cap) {
-  if (!v || v->is_null()) return nullptr;
-  if (json::serialize(*v).size() > cap) return nullptr;
-  return *v;
+}  // namespace
+
+namespace {
+void WriteUserIdentity(JsonWriter& w, std::string* out, const auth::Principal& p) {
+  w.BeginObject();
+  w.Key("type").String(p.type);
+  w.Key("principalId").String(p.principal_id);
+  w.Key("arn").String(p.arn);
+  w.Key("accountId").String(p.account_id);
+  w.Key("accessKeyId").String(p.access_key_id);
+  if (!p.user_name.empty()) w.Key("userName").String(p.user_name);
+  if (p.temporary) {
+    w.Key("sessionContext").BeginObject();
+    w.Key("sessionIssuer").BeginObject();
+    if (!p.issuer.type.empty()) {
+      w.Key("type").String(p.issuer.type);
+      w.Key("principalId").String(p.issuer.principal_id);
+      w.Key("arn").String(p.issuer.arn);
+      w.Key("accountId").String(p.issuer.account_id);
+      w.Key("userName").String(p.issuer.user_name);
+    }
+    w.EndObject();
+    w.Key("webIdFederationData").BeginObject().EndObject();
+    w.Key("attributes").BeginObject();
+    w.Key("creationDate").String(FormatIso8601(p.session_created_ms / 1000));
+    w.Key("mfaAuthenticated").String(p.mfa_authenticated ? "true" : "false");
+    w.EndObject();
+    w.EndObject();
+  }
+  w.EndObject();
+}
+
+// Serialized value, or "null" when absent or over the cap (larger content is omitted).
+std::string CappedJson(const json::value* v, size_t cap) {
+  if (!v || v->is_null()) return "null";
+  std::string text = json::serialize(*v);
+  return text.size() > cap ? "null" : text;
 }
 }  // namespace
 
 json::object UserIdentity(const auth::Principal& p) {
-  json::object id;
-  id["type"] = p.type;
-  id["principalId"] = p.principal_id;
-  id["arn"] = p.arn;
-  id["accountId"] = p.account_id;
-  id["accessKeyId"] = p.access_key_id;
-  if (!p.user_name.empty()) id["userName"] = p.user_name;
-  if (p.temporary) {
-    json::object issuer;
-    if (!p.issuer.type.empty()) {
-      issuer["type"] = p.issuer.type;
-      issuer["principalId"] = p.issuer.principal_id;
-      issuer["arn"] = p.issuer.arn;
-      issuer["accountId"] = p.issuer.account_id;
-      issuer["userName"] = p.issuer.user_name;
-    }
-    id["sessionContext"] = json::object{
-        {"sessionIssuer", std::move(issuer)},
-        {"webIdFederationData", json::object{}},
-        {"attributes", json::object{{"creationDate", FormatIso8601(p.session_created_ms / 1000)},
-                                    {"mfaAuthenticated", p.mfa_authenticated ? "true" : "false"}}}};
-  }
-  return id;
+  std::string text;
+  JsonWriter w(&text);
+  WriteUserIdentity(w, &text, p);
+  return json::parse(text).as_object();
 }
 
+// Written straight to text (no DOM): this runs for every API call.
 std::string BuildRecord(const CallFacts& f) {
   const OperationInfo& op = *f.operation;
-  json::object r;
-  r.reserve(24);
-  r["eventVersion"] = kEventVersion;
-  r["userIdentity"] = UserIdentity(*f.principal);
-  r["eventTime"] = FormatIso8601(f.event_time_ms / 1000);
-  r["eventSource"] = op.event_source;
-  r["eventName"] = op.event_name;
-  r["awsRegion"] = f.aws_region;
-  r["sourceIPAddress"] = f.source_ip;
-  r["userAgent"] = Truncate(f.user_agent);
+  std::string out;
+  out.reserve(1024);
+  JsonWriter w(&out);
+  w.BeginObject();
+  w.Key("eventVersion").String(kEventVersion);
+  w.Key("userIdentity");
+  WriteUserIdentity(w, &out, *f.principal);
+  w.Key("eventTime").String(FormatIso8601(f.event_time_ms / 1000));
+  w.Key("eventSource").String(op.event_source);
+  w.Key("eventName").String(op.event_name);
+  w.Key("awsRegion").String(f.aws_region);
+  w.Key("sourceIPAddress").String(f.source_ip);
+  w.Key("userAgent").String(Truncate(f.user_agent));
   if (!f.error_code.empty()) {
-    r["errorCode"] = Truncate(f.error_code);
-    if (!f.error_message.empty()) r["errorMessage"] = Truncate(f.error_message);
+    w.Key("errorCode").String(Truncate(f.error_code));
+    if (!f.error_message.empty()) w.Key("errorMessage").String(Truncate(f.error_message));
   }
-  r["requestParameters"] = Capped(f.request_parameters, kParametersCap);
-  r["responseElements"] =
-      f.error_code.empty() ? Capped(f.response_elements, kParametersCap) : json::value(nullptr);
+  w.Key("requestParameters").Raw(CappedJson(f.request_parameters, kParametersCap));
+  w.Key("responseElements").Raw(f.error_code.empty() ? CappedJson(f.response_elements, kParametersCap) : "null");
   if (f.additional_event_data && f.additional_event_data->is_object()) {
-    json::value extra = Capped(f.additional_event_data, kAdditionalDataCap);
-    if (!extra.is_null()) r["additionalEventData"] = std::move(extra);
+    std::string extra = CappedJson(f.additional_event_data, kAdditionalDataCap);
+    if (extra != "null") w.Key("additionalEventData").Raw(extra);
   }
-  r["requestID"] = Truncate(f.request_id);
-  r["eventID"] = f.event_id.empty() ? NewUuid() : f.event_id;
-  r["readOnly"] = op.read_only;
-  if (f.resources && !f.resources->empty()) r["resources"] = *f.resources;
-  r["eventType"] = "AwsApiCall";
-  r["managementEvent"] = op.management;
-  r["recipientAccountId"] =
-      f.recipient_account_id.empty() ? f.principal->account_id : f.recipient_account_id;
-  r["eventCategory"] = op.management ? "Management" : "Data";
-  if (!f.tls_version.empty())
-    r["tlsDetails"] = json::object{{"tlsVersion", f.tls_version},
-                                   {"cipherSuite", f.cipher_suite},
-                                   {"clientProvidedHostHeader", f.host_header}};
-  return json::serialize(r);
+  w.Key("requestID").String(Truncate(f.request_id));
+  w.Key("eventID").String(f.event_id.empty() ? NewUuid() : f.event_id);
+  w.Key("readOnly").Bool(op.read_only);
+  if (f.resources && !f.resources->empty()) w.Key("resources").Raw(json::serialize(*f.resources));
+  w.Key("eventType").String("AwsApiCall");
+  w.Key("managementEvent").Bool(op.management);
+  w.Key("recipientAccountId").String(f.recipient_account_id.empty() ? f.principal->account_id
+                                                                    : f.recipient_account_id);
+  w.Key("eventCategory").String(op.management ? "Management" : "Data");
+  if (!f.tls_version.empty()) {
+    w.Key("tlsDetails").BeginObject();
+    w.Key("tlsVersion").String(f.tls_version);
+    w.Key("cipherSuite").String(f.cipher_suite);
+    w.Key("clientProvidedHostHeader").String(f.host_header);
+    w.EndObject();
+  }
+  w.EndObject();
+  return out;
 }
 
 }  // namespace ot::recorder

@@ -16,7 +16,7 @@ namespace ot::server {
 namespace fs = std::filesystem;
 
 std::vector<std::string> AllFamilies() {
-  return {journal::kJournalFamily, journal::kCursorFamily, auth::kIdentityFamily};
+  return {journal::kCursorFamily, auth::kIdentityFamily};
 }
 
 std::vector<std::unique_ptr<services::Service>> AllServices(auth::IdentityStore* identities) {
@@ -70,7 +70,7 @@ Status App::Start() {
   if (!ids.ok()) return ids.status();
   identities_ = std::move(*ids);
   OT_RETURN_IF_ERROR(EnsureManagementAccount());
-  auto j = journal::Journal::Open(store_.get());
+  auto j = journal::Journal::Open(options_.data_dir + "/journal", store_.get());
   if (!j.ok()) return j.status();
   journal_ = std::move(*j);
 

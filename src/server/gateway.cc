@@ -206,9 +206,11 @@ void Gateway::Handle(http::Request request, http::Responder respond) {
     if (hash.ok()) payload_hash = std::move(*hash);
     else auth_status = hash.status();
   }
-  if (auth_status.ok())
-    auth_status = auth::VerifySignature(view, *sig, cred->secret_access_key,
-                                        sig->service == "s3", payload_hash);
+  Sha256Digest signing_key{};
+  if (auth_status.ok()) {
+    signing_key = signing_keys_.Get(cred->secret_access_key, sig->scope_date, sig->region, sig->service);
+    auth_status = auth::VerifySignatureWithKey(view, *sig, signing_key, sig->service == "s3", payload_hash);
+  }
   p->principal = cred->principal;
   if (!auth_status.ok()) return Finish(p, ProtocolAuthError(p->protocol.protocol, auth_status));
 
@@ -247,7 +249,7 @@ void Gateway::Handle(http::Request request, http::Responder respond) {
   if (content_sha.starts_with("STREAMING-")) {
     auth::ChunkedContext ctx;
     ctx.mode = content_sha;
-    ctx.signing_key = auth::SigningKey(cred->secret_access_key, sig->scope_date, sig->region, sig->service);
+    ctx.signing_key = signing_key;
     ctx.amz_date = sig->amz_date;
     ctx.scope = sig->scope_date + "/" + sig->region + "/" + sig->service + "/aws4_request";
     ctx.seed_signature = sig->signature;

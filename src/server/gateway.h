@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "auth/identity_store.h"
+#include "auth/signing_key_cache.h"
 #include "http/server.h"
 #include "journal/journal.h"
 #include "services/service.h"
@@ -44,6 +45,7 @@ class Gateway final : public http::Handler {
   GatewayOptions options_;
   auth::IdentityStore* identities_;
   journal::Journal* journal_;
+  auth::SigningKeyCache signing_keys_;
   std::map<std::string, std::unique_ptr<services::Service>, std::less<>> services_;
 };
 

@@ -3,30 +3,73 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <mutex>
 #include <set>
 #include <thread>
 
+#include "journal/segment_file.h"
 #include "test_util.h"
 
 namespace ot::journal {
 
 namespace {
-std::unique_ptr<storage::KvStore> OpenStore(const std::string& dir) {
-  auto s = storage::OpenRocksDb(dir, {kJournalFamily, kCursorFamily});
-  EXPECT_TRUE(s.ok());
-  return std::move(*s);
+struct Fixture {
+  testing::TempDir dir;
+  std::unique_ptr<storage::KvStore> store;
+  std::unique_ptr<Journal> journal;
+
+  explicit Fixture(JournalOptions options = {}) { Reopen(options); }
+  void Reopen(JournalOptions options = {}) {
+    journal.reset();
+    store.reset();
+    auto s = storage::OpenRocksDb(dir.path() + "/db", {kCursorFamily});
+    EXPECT_TRUE(s.ok());
+    store = std::move(*s);
+    auto j = Journal::Open(dir.path() + "/journal", store.get(), options);
+    EXPECT_TRUE(j.ok()) << j.status().ToString();
+    journal = std::move(*j);
+  }
+  std::vector<Entry> ReadAll() {
+    std::vector<Entry> out;
+    EXPECT_TRUE(journal->Read(0, 1 << 30, &out).ok());
+    return out;
+  }
+};
+
+std::vector<std::string> Records(int n, const std::string& prefix = "r") {
+  std::vector<std::string> out;
+  for (int i = 0; i < n; ++i) out.push_back(prefix + std::to_string(i) + std::string(i % 7 * 50, 'x'));
+  return out;
 }
 }  // namespace
 
+TEST(SegmentFileTest, FramesRoundTripAndDetectCorruption) {
+  std::string buf;
+  AppendFrame(&buf, 42, "hello");
+  AppendFrame(&buf, 43, "");
+  FrameView f;
+  ASSERT_TRUE(ParseFrame(buf, &f));
+  EXPECT_EQ(f.sequence, 42u);
+  EXPECT_EQ(f.payload, "hello");
+  ASSERT_TRUE(ParseFrame(std::string_view(buf).substr(f.frame_size), &f));
+  EXPECT_EQ(f.sequence, 43u);
+  EXPECT_EQ(f.payload, "");
+  for (size_t cut = 0; cut < kFrameHeaderSize + 5; ++cut) EXPECT_FALSE(ParseFrame(std::string_view(buf).substr(0, cut), &f));
+  std::string bad = buf;
+  bad[kFrameHeaderSize + 1] ^= 1;
+  EXPECT_FALSE(ParseFrame(bad, &f));
+  uint64_t first;
+  EXPECT_TRUE(ParseSegmentFileName(SegmentFileName(123), &first));
+  EXPECT_EQ(first, 123u);
+  EXPECT_FALSE(ParseSegmentFileName("seg-x.log", &first));
+}
+
 TEST(JournalTest, ConcurrentAppendsGetDenseOrderedSequencesAfterDurability) {
-  testing::TempDir dir;
-  auto store = OpenStore(dir.path());
-  auto j = Journal::Open(store.get());
-  ASSERT_TRUE(j.ok());
-  constexpr int kThreads = 8, kPerThread = 500;
-  std::atomic<int> done{0};
+  Fixture fx;
+  constexpr int kThreads = 8, kPerThread = 300;
   std::vector<std::thread> threads;
   std::mutex mu;
   std::set<uint64_t> seqs;
@@ -34,103 +77,135 @@ TEST(JournalTest, ConcurrentAppendsGetDenseOrderedSequencesAfterDurability) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
         std::promise<void> p;
-        (*j)->Append("r" + std::to_string(t) + "-" + std::to_string(i),
-                     [&](const Status& s, uint64_t seq) {
-                       EXPECT_TRUE(s.ok());
-                       // Durable before completion: the record is readable now.
-                       EXPECT_GE((*j)->LastSequence(), seq);
-                       std::lock_guard lock(mu);
-                       seqs.insert(seq);
-                       done++;
-                       p.set_value();
-                     });
+        fx.journal->Append("r" + std::to_string(t) + "-" + std::to_string(i), [&](const Status& s, uint64_t seq) {
+          EXPECT_TRUE(s.ok());
+          EXPECT_GE(fx.journal->LastSequence(), seq) << "completion runs only once durable";
+          std::lock_guard lock(mu);
+          seqs.insert(seq);
+          p.set_value();
+        });
         p.get_future().wait();
       }
     });
   for (auto& t : threads) t.join();
-  EXPECT_EQ(done.load(), kThreads * kPerThread);
-  EXPECT_EQ(seqs.size(), size_t(kThreads * kPerThread));
+  ASSERT_EQ(seqs.size(), size_t(kThreads * kPerThread));
   EXPECT_EQ(*seqs.begin(), 1u);
   EXPECT_EQ(*seqs.rbegin(), uint64_t(kThreads * kPerThread));
-  std::vector<Entry> entries;
-  ASSERT_TRUE((*j)->Read(1, 100000, &entries).ok());
+  auto entries = fx.ReadAll();
   ASSERT_EQ(entries.size(), size_t(kThreads * kPerThread));
   for (size_t i = 0; i < entries.size(); ++i) EXPECT_EQ(entries[i].sequence, i + 1);
 }
 
-TEST(JournalTest, SurvivesReopenAndContinuesNumbering) {
-  testing::TempDir dir;
-  {
-    auto store = OpenStore(dir.path());
-    auto j = Journal::Open(store.get());
-    ASSERT_TRUE((*j)->AppendBatch({"a", "b", "c"}).ok());
+TEST(JournalTest, SurvivesReopenAcrossSegmentsAndReadsByLocation) {
+  JournalOptions small;
+  small.segment_bytes = 4096;  // many segments
+  Fixture fx(small);
+  auto recs = Records(500);
+  for (size_t i = 0; i < recs.size(); i += 37)
+    ASSERT_TRUE(fx.journal->AppendBatch(std::vector<std::string>(recs.begin() + i, recs.begin() + std::min(recs.size(), i + 37))).ok());
+  fx.Reopen(small);
+  EXPECT_EQ(fx.journal->LastSequence(), 500u);
+  auto entries = fx.ReadAll();
+  ASSERT_EQ(entries.size(), 500u);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    EXPECT_EQ(entries[i].record, recs[i]);
+    auto at = fx.journal->ReadAt(entries[i].location);
+    ASSERT_TRUE(at.ok());
+    EXPECT_EQ(*at, recs[i]);
   }
-  auto store = OpenStore(dir.path());
-  auto j = Journal::Open(store.get());
-  EXPECT_EQ((*j)->LastSequence(), 3u);
+  // Reads starting anywhere return exactly the tail.
+  for (uint64_t from : {1u, 2u, 17u, 250u, 499u, 500u, 501u}) {
+    std::vector<Entry> part;
+    ASSERT_TRUE(fx.journal->Read(from, 1000, &part).ok());
+    EXPECT_EQ(part.size(), from > 500 ? 0u : 501 - from);
+    if (!part.empty()) EXPECT_EQ(part.front().sequence, from);
+  }
   uint64_t first = 0;
-  ASSERT_TRUE((*j)->AppendBatch({"d"}, &first).ok());
-  EXPECT_EQ(first, 4u);
-  std::vector<Entry> entries;
-  ASSERT_TRUE((*j)->Read(3, 10, &entries).ok());
-  ASSERT_EQ(entries.size(), 2u);
-  EXPECT_EQ(entries[0].record, "c");
-  EXPECT_EQ(entries[1].record, "d");
+  ASSERT_TRUE(fx.journal->AppendBatch({"next"}, &first).ok());
+  EXPECT_EQ(first, 501u);
 }
 
-TEST(JournalTest, CursorsAndTrim) {
-  testing::TempDir dir;
-  auto store = OpenStore(dir.path());
-  auto j = Journal::Open(store.get());
-  std::vector<std::string> recs;
-  for (int i = 0; i < 10; ++i) recs.push_back("r" + std::to_string(i));
-  ASSERT_TRUE((*j)->AppendBatch(recs).ok());
-
-  // No consumer: nothing is trimmed.
-  EXPECT_EQ(*(*j)->Trim(), 0u);
-  (*j)->RegisterConsumer("history");
-  (*j)->RegisterConsumer("delivery");
-  EXPECT_EQ(*(*j)->Cursor("history"), 1u);
-  ASSERT_TRUE((*j)->CommitCursor("history", 8).ok());
-  EXPECT_EQ(*(*j)->Trim(), 0u) << "delivery has read nothing yet";
-  auto batch = store->NewBatch();
-  Journal::PutCursor(*batch, "delivery", 5);
-  ASSERT_TRUE(store->Write(*batch, true).ok());
-  EXPECT_EQ(*(*j)->Trim(), 4u);
-  EXPECT_EQ((*j)->FirstSequence(), 5u);
-  std::vector<Entry> entries;
-  ASSERT_TRUE((*j)->Read(1, 100, &entries).ok());
-  ASSERT_EQ(entries.size(), 6u);
-  EXPECT_EQ(entries.front().sequence, 5u);
+TEST(JournalTest, TornTailIsCutOffAtOpen) {
+  Fixture fx;
+  ASSERT_TRUE(fx.journal->AppendBatch(Records(10)).ok());
+  fx.journal.reset();
+  std::string seg = fx.dir.path() + "/journal/" + SegmentFileName(1);
+  auto size = std::filesystem::file_size(seg);
+  {
+    std::ofstream out(seg, std::ios::app | std::ios::binary);
+    std::string partial;
+    AppendFrame(&partial, 11, "a record whose write was interrupted");
+    out.write(partial.data(), static_cast<std::streamsize>(partial.size() / 2));
+  }
+  fx.Reopen();
+  EXPECT_EQ(fx.journal->LastSequence(), 10u);
+  EXPECT_EQ(std::filesystem::file_size(seg), size);
+  uint64_t first = 0;
+  ASSERT_TRUE(fx.journal->AppendBatch({"after"}, &first).ok());
+  EXPECT_EQ(first, 11u);
+  EXPECT_EQ(fx.ReadAll().back().record, "after");
 }
 
-TEST(JournalTest, NumberingSurvivesFullTrimAndReopen) {
-  testing::TempDir dir;
+TEST(JournalTest, CorruptSealedSegmentRefusesToOpen) {
+  JournalOptions small;
+  small.segment_bytes = 512;
+  Fixture fx(small);
+  ASSERT_TRUE(fx.journal->AppendBatch(Records(50)).ok());
+  ASSERT_TRUE(fx.journal->AppendBatch(Records(50)).ok());
+  fx.journal.reset();
+  std::string seg = fx.dir.path() + "/journal/" + SegmentFileName(1);
   {
-    auto store = OpenStore(dir.path());
-    auto j = Journal::Open(store.get());
-    ASSERT_TRUE((*j)->AppendBatch({"a", "b"}).ok());
-    (*j)->RegisterConsumer("c");
-    ASSERT_TRUE((*j)->CommitCursor("c", 3).ok());
-    EXPECT_EQ(*(*j)->Trim(), 2u);
+    std::fstream f(seg, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(20);
+    f.put('#');
   }
-  auto store = OpenStore(dir.path());
-  auto j = Journal::Open(store.get());
+  auto j = Journal::Open(fx.dir.path() + "/journal", fx.store.get(), small);
+  EXPECT_FALSE(j.ok()) << "a damaged sealed segment must not be silently dropped";
+}
+
+TEST(JournalTest, CursorsFloorsAndTrimBySegment) {
+  JournalOptions small;
+  small.segment_bytes = 1024;
+  Fixture fx(small);
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(fx.journal->AppendBatch(Records(10)).ok());
+  EXPECT_EQ(fx.journal->LastSequence(), 200u);
+  EXPECT_EQ(*fx.journal->Trim(), 0u) << "no consumer: nothing trimmed";
+  fx.journal->RegisterConsumer("history");
+  fx.journal->RegisterConsumer("delivery");
+  EXPECT_EQ(*fx.journal->Cursor("history"), 1u);
+  ASSERT_TRUE(fx.journal->CommitCursor("history", 150).ok());
+  EXPECT_EQ(*fx.journal->Trim(), 0u) << "delivery has read nothing yet";
+  auto batch = fx.store->NewBatch();
+  Journal::PutCursor(*batch, "delivery", 120);
+  ASSERT_TRUE(fx.store->Write(*batch, true).ok());
+  fx.journal->SetRetentionFloor("history-window", 60);
+  uint64_t removed = *fx.journal->Trim();
+  EXPECT_GT(removed, 0u);
+  EXPECT_LE(fx.journal->FirstSequence(), 60u);
+  auto entries = fx.ReadAll();
+  ASSERT_FALSE(entries.empty());
+  EXPECT_EQ(entries.front().sequence, fx.journal->FirstSequence());
+  EXPECT_EQ(entries.back().sequence, 200u);
+  fx.journal->SetRetentionFloor("history-window", UINT64_MAX);
+  fx.Reopen(small);
+  fx.journal->RegisterConsumer("history");
+  ASSERT_TRUE(fx.journal->CommitCursor("history", 201).ok());
+  ASSERT_TRUE(fx.journal->CommitCursor("delivery", 201).ok());
+  fx.journal->RegisterConsumer("delivery");
+  fx.journal->Trim();
   uint64_t first = 0;
-  ASSERT_TRUE((*j)->AppendBatch({"c"}, &first).ok());
-  EXPECT_EQ(first, 3u) << "sequence numbers are never reused";
+  ASSERT_TRUE(fx.journal->AppendBatch({"x"}, &first).ok());
+  EXPECT_EQ(first, 201u) << "sequence numbers are never reused";
 }
 
 TEST(JournalTest, StopRunsPendingCompletions) {
-  testing::TempDir dir;
-  auto store = OpenStore(dir.path());
-  auto j = Journal::Open(store.get());
+  Fixture fx;
   std::atomic<int> completed{0};
-  for (int i = 0; i < 100; ++i) (*j)->Append("x", [&](const Status&, uint64_t) { completed++; });
-  (*j)->Stop();
+  for (int i = 0; i < 100; ++i) fx.journal->Append("x", [&](const Status&, uint64_t) { completed++; });
+  fx.journal->Stop();
   EXPECT_EQ(completed.load(), 100);
   bool refused = false;
-  (*j)->Append("late", [&](const Status& s, uint64_t) { refused = !s.ok(); });
+  fx.journal->Append("late", [&](const Status& s, uint64_t) { refused = !s.ok(); });
   EXPECT_TRUE(refused);
 }
 
