@@ -185,6 +185,10 @@ DATA_EVENTS: dict[tuple[str, str], tuple[bool, str]] = {
 # (service, operation) pairs; their classification comes from the tables above.
 EXTRA_OPERATIONS: tuple[tuple[str, str], ...] = (
     ("s3", "PostObject"),
+    # opentrail's own API (credential scope "opentrail", eventSource opentrail.amazonaws.com):
+    # importing CloudTrail log files and the admin call that creates accounts. Both write.
+    ("opentrail", "CreateAccount"),
+    ("opentrail", "IngestRecords"),
 )
 
 # resources.type of management events that name a resource (§2.9: "S3 bucket calls carry

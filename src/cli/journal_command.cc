@@ -16,7 +16,7 @@ void AddJournalCommand(CLI::App& app) {
   dump->add_option("--data-dir", *data_dir, "Data directory")->envname("OPENTRAIL_DATA_DIR");
   cmd->require_subcommand(1);
   dump->callback([data_dir] {
-    auto store = storage::OpenRocksDb(*data_dir + "/db", server::AllFamilies());
+    auto store = storage::OpenRocksDb(*data_dir + "/db", server::AllFamilies(0));
     if (!store.ok()) {
       std::cerr << "opentrail: " << store.status().message() << "\n";
       return SetExitCode(1);

@@ -3,7 +3,7 @@
 // botocore models: cloudtrail 2013-11-01, cloudtrail-data 2021-08-11, s3 2006-03-01, kms
 // 2014-11-01, sns 2010-03-31, logs 2014-03-28, sts 2011-06-15, iam 2010-05-08, organizations
 // 2016-11-28.
-// 632 operations, sorted by (service, operation).
+// 634 operations, sorted by (service, operation).
 #include "recorder/operation_table.h"
 
 #include <algorithm>
@@ -418,6 +418,8 @@ constexpr OperationInfo kOperations[] = {
     {"logs", "UpdateLogAnomalyDetector", "UpdateLogAnomalyDetector", "logs.amazonaws.com", true, false, ""},
     {"logs", "UpdateLookupTable", "UpdateLookupTable", "logs.amazonaws.com", true, false, ""},
     {"logs", "UpdateScheduledQuery", "UpdateScheduledQuery", "logs.amazonaws.com", true, false, ""},
+    {"opentrail", "CreateAccount", "CreateAccount", "opentrail.amazonaws.com", true, false, ""},
+    {"opentrail", "IngestRecords", "IngestRecords", "opentrail.amazonaws.com", true, false, ""},
     {"organizations", "AcceptHandshake", "AcceptHandshake", "organizations.amazonaws.com", true, false, ""},
     {"organizations", "AttachPolicy", "AttachPolicy", "organizations.amazonaws.com", true, false, ""},
     {"organizations", "CancelHandshake", "CancelHandshake", "organizations.amazonaws.com", true, false, ""},

@@ -9,19 +9,29 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/crypto.h"
+#include "services/cloudtrail/cloudtrail_service.h"
+#include "services/opentrail/opentrail_service.h"
 #include "services/sts/sts_service.h"
 
 namespace ot::server {
 
 namespace fs = std::filesystem;
 
-std::vector<std::string> AllFamilies() {
-  return {journal::kCursorFamily, auth::kIdentityFamily};
+std::vector<storage::FamilyOptions> AllFamilies(int64_t history_retention_ms) {
+  history::HistoryOptions h;
+  h.retention_ms = history_retention_ms;
+  return {{journal::kCursorFamily, nullptr},
+          {auth::kIdentityFamily, nullptr},
+          {kMetaFamily, nullptr},
+          history::HistoryIndex::Family(h)};
 }
 
-std::vector<std::unique_ptr<services::Service>> AllServices(auth::IdentityStore* identities) {
+std::vector<std::unique_ptr<services::Service>> AllServices(const ServiceDeps& d) {
   std::vector<std::unique_ptr<services::Service>> all;
-  all.push_back(std::make_unique<services::StsService>(identities));
+  all.push_back(std::make_unique<services::StsService>(d.identities));
+  all.push_back(std::make_unique<services::CloudTrailService>(d.history, d.journal, d.token_secret));
+  all.push_back(std::make_unique<services::OpenTrailService>(d.identities, d.journal, d.history));
   return all;
 }
 
@@ -63,7 +73,7 @@ Status App::Start() {
   if (ec) return Status::Internal("cannot create data dir " + options_.data_dir + ": " + ec.message());
   ::chmod(options_.data_dir.c_str(), 0700);
 
-  auto store = storage::OpenRocksDb(options_.data_dir + "/db", AllFamilies());
+  auto store = storage::OpenRocksDb(options_.data_dir + "/db", AllFamilies(options_.history_retention_ms));
   if (!store.ok()) return store.status();
   store_ = std::move(*store);
   auto ids = auth::IdentityStore::Open(store_.get());
@@ -74,10 +84,19 @@ Status App::Start() {
   if (!j.ok()) return j.status();
   journal_ = std::move(*j);
 
+  history::HistoryOptions hopts;
+  hopts.retention_ms = options_.history_retention_ms;
+  history_ = std::make_unique<history::HistoryIndex>(store_.get(), journal_.get(), hopts);
+  OT_RETURN_IF_ERROR(history_->CatchUp());
+  history_->Start();
+
+  auto token_secret = ServerSecret("lookup-token-secret");
+  if (!token_secret.ok()) return token_secret.status();
   GatewayOptions gopts;
   gopts.record = options_.record;
   gateway_ = std::make_unique<Gateway>(gopts, identities_.get(), journal_.get());
-  for (auto& service : AllServices(identities_.get())) gateway_->AddService(std::move(service));
+  ServiceDeps deps{identities_.get(), journal_.get(), history_.get(), *token_secret};
+  for (auto& service : AllServices(deps)) gateway_->AddService(std::move(service));
 
   http::Limits limits;
   limits.header_timeout_ms = options_.request_timeout_ms;
@@ -116,6 +135,16 @@ Status App::EnsureManagementAccount() {
   return Status::Ok();
 }
 
+Result<std::string> App::ServerSecret(const std::string& name) {
+  auto existing = store_->Get(kMetaFamily, name);
+  if (!existing.ok()) return existing.status();
+  if (existing->has_value()) return **existing;
+  std::string secret(32, '\0');
+  RandomBytes(reinterpret_cast<uint8_t*>(secret.data()), secret.size());
+  OT_RETURN_IF_ERROR(store_->Put(kMetaFamily, name, secret, /*sync=*/true));
+  return secret;
+}
+
 void App::Housekeeping() {
   while (!stopping_) {
     for (int i = 0; i < 100 && !stopping_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -131,6 +160,7 @@ void App::Stop() {
   stopping_ = true;
   http_->Stop(5000);       // no new requests; in-flight ones finish
   journal_->Stop();        // drains queued appends (their replies are already moot)
+  history_->Stop();
   if (housekeeping_.joinable()) housekeeping_.join();
   store_->Flush();
 }

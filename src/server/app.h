@@ -11,6 +11,7 @@
 #include "auth/identity_store.h"
 #include "common/status.h"
 #include "http/server.h"
+#include "history/history_index.h"
 #include "journal/journal.h"
 #include "server/gateway.h"
 #include "services/service.h"
@@ -45,12 +46,14 @@ class App {
 
  private:
   Status EnsureManagementAccount();
+  Result<std::string> ServerSecret(const std::string& name);
   void Housekeeping();
 
   ServeOptions options_;
   std::unique_ptr<storage::KvStore> store_;
   std::unique_ptr<auth::IdentityStore> identities_;
   std::unique_ptr<journal::Journal> journal_;
+  std::unique_ptr<history::HistoryIndex> history_;
   std::unique_ptr<Gateway> gateway_;
   std::unique_ptr<http::Server> http_;
   std::thread housekeeping_;
@@ -61,10 +64,19 @@ class App {
 // Writes `content` to `path` atomically with the given mode (temp file, fsync, rename).
 Status WriteFileAtomic(const std::string& path, const std::string& content, int mode);
 
-// Every service the endpoint serves, ready to add to a Gateway. The one list of them.
-std::vector<std::unique_ptr<services::Service>> AllServices(auth::IdentityStore* identities);
+// What the services are built from.
+struct ServiceDeps {
+  auth::IdentityStore* identities = nullptr;
+  journal::Journal* journal = nullptr;
+  history::HistoryIndex* history = nullptr;
+  std::string token_secret;  // authenticates LookupEvents paging tokens
+};
 
-// All storage column families the server uses.
-std::vector<std::string> AllFamilies();
+// Every service the endpoint serves, ready to add to a Gateway. The one list of them.
+std::vector<std::unique_ptr<services::Service>> AllServices(const ServiceDeps& deps);
+
+// All storage column families the server uses (with history's retention).
+std::vector<storage::FamilyOptions> AllFamilies(int64_t history_retention_ms = 0);
+inline constexpr const char* kMetaFamily = "meta";
 
 }  // namespace ot::server

@@ -34,7 +34,7 @@ http::Protocol KnownProtocol(std::string_view service, bool* known) {
   if (service == "s3") return http::Protocol::kRestXml;
   if (service == "sts" || service == "iam" || service == "sns") return http::Protocol::kQuery;
   if (service == "cloudtrail" || service == "cloudtrail-data" || service == "kms" ||
-      service == "logs" || service == "organizations")
+      service == "logs" || service == "organizations" || service == "opentrail")
     return http::Protocol::kJson11;
   *known = false;
   return http::Protocol::kJson11;
@@ -264,7 +264,7 @@ void Gateway::Handle(http::Request request, http::Responder respond) {
     if (!decoded.ok()) return Finish(p, ProtocolAuthError(p->protocol.protocol, decoded.status()));
     p->request.body = std::move(decoded->data);
   }
-  if (p->protocol.protocol == http::Protocol::kJson11) {
+  if (p->protocol.protocol == http::Protocol::kJson11 && !p->service->TakesRawBody(p->call.operation)) {
     auto body = http::ParseJsonBody(req.body);
     if (!body.ok()) return Finish(p, body.status());
     p->call.json_input = std::move(*body);
@@ -286,7 +286,13 @@ void Gateway::Finish(std::shared_ptr<Pending> p, const Status& status) {
   } else {
     switch (p->protocol.protocol) {
       case http::Protocol::kJson11:
-        response = http::JsonOutput(p->call.json_output, p->request_id);
+        if (!p->call.json_output_text.empty()) {
+          response.Set("Content-Type", "application/x-amz-json-1.1");
+          response.Set("x-amzn-RequestId", p->request_id);
+          response.body = std::move(p->call.json_output_text);
+        } else {
+          response = http::JsonOutput(p->call.json_output, p->request_id);
+        }
         break;
       case http::Protocol::kQuery:
         response = http::QueryOutput(p->protocol, p->call.operation, p->call.xml_result, p->request_id);

@@ -28,6 +28,7 @@ struct Call {
 
   // Outputs on success.
   boost::json::object json_output;   // JSON 1.1
+  std::string json_output_text;      // JSON 1.1, already serialized (wins when non-empty)
   std::string xml_result;            // Query: inner XML of <OpResult>
   http::Response rest_response;      // REST-XML: status, headers, body
 
@@ -50,6 +51,9 @@ class Service {
   virtual bool Serves(std::string_view operation) const = 0;
   // Largest request body accepted.
   virtual size_t BodyLimit() const { return 1 << 20; }
+  // JSON 1.1 operations whose body is not a JSON document (e.g. an uploaded log file): the
+  // pipeline leaves it unparsed in call.http->body.
+  virtual bool TakesRawBody(std::string_view operation) const { return false; }
   // Performs the call. A non-OK Status is the AWS error the client gets.
   virtual Status Handle(Call& call) = 0;
 };

@@ -4,6 +4,7 @@
 // ordered bytewise). All multi-key updates go through a WriteBatch, which is atomic.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -53,6 +54,8 @@ class KvStore {
   virtual std::unique_ptr<Iterator> NewIterator(std::string_view family) = 0;
   // Flushes pending data; called on graceful shutdown.
   virtual Status Flush() = 0;
+  // Rewrites a family's data (applies `expired`, reclaims space).
+  virtual Status Compact(std::string_view family) = 0;
 
   Status Put(std::string_view family, std::string_view key, std::string_view value, bool sync) {
     auto batch = NewBatch();
@@ -61,9 +64,20 @@ class KvStore {
   }
 };
 
+// Per-family behaviour chosen at open.
+struct FamilyOptions {
+  std::string name;
+  // Entries for which this returns true are dropped when the engine next rewrites them
+  // (compaction): time-based retention without a delete per entry. Readers must still
+  // filter expired entries themselves until then.
+  std::function<bool(std::string_view key, std::string_view value)> expired;
+};
+
 // Opens (creating if needed) a RocksDB store in `dir` with the given column families.
 Result<std::unique_ptr<KvStore>> OpenRocksDb(const std::string& dir,
                                              const std::vector<std::string>& families);
+Result<std::unique_ptr<KvStore>> OpenRocksDb(const std::string& dir,
+                                             const std::vector<FamilyOptions>& families);
 
 // Big-endian fixed-width encodings, so numeric keys sort bytewise in numeric order.
 std::string EncodeU64(uint64_t v);

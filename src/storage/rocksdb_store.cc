@@ -1,4 +1,5 @@
 // storage/rocksdb_store.cc — KvStore on RocksDB, one instance, one column family per keyspace.
+#include <rocksdb/compaction_filter.h>
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
@@ -40,6 +41,21 @@ class RocksIterator final : public Iterator {
 
 class RocksStore;
 
+// Adapts FamilyOptions::expired to RocksDB's compaction filter.
+class ExpiryFilter final : public rocksdb::CompactionFilter {
+ public:
+  explicit ExpiryFilter(std::function<bool(std::string_view, std::string_view)> expired)
+      : expired_(std::move(expired)) {}
+  bool Filter(int, const rocksdb::Slice& key, const rocksdb::Slice& value, std::string*,
+              bool*) const override {
+    return expired_(std::string_view(key.data(), key.size()), std::string_view(value.data(), value.size()));
+  }
+  const char* Name() const override { return "opentrail.ExpiryFilter"; }
+
+ private:
+  std::function<bool(std::string_view, std::string_view)> expired_;
+};
+
 class RocksBatch final : public WriteBatch {
  public:
   explicit RocksBatch(RocksStore* store) : store_(store) {}
@@ -63,7 +79,9 @@ class RocksStore final : public KvStore {
   }
 
   static Result<std::unique_ptr<KvStore>> Open(const std::string& dir,
-                                               const std::vector<std::string>& wanted) {
+                                               const std::vector<FamilyOptions>& wanted_families) {
+    std::vector<std::string> wanted;
+    for (auto& f : wanted_families) wanted.push_back(f.name);
     rocksdb::Options options;
     options.create_if_missing = true;
     options.create_missing_column_families = true;
@@ -86,9 +104,15 @@ class RocksStore final : public KvStore {
     rocksdb::BlockBasedTableOptions table;
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
     std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+    auto store = std::unique_ptr<RocksStore>(new RocksStore());
     for (auto& n : names) {
       rocksdb::ColumnFamilyOptions cf(options);
       cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+      for (auto& f : wanted_families)
+        if (f.name == n && f.expired) {
+          store->filters_.push_back(std::make_unique<ExpiryFilter>(f.expired));
+          cf.compaction_filter = store->filters_.back().get();
+        }
       descriptors.emplace_back(n, cf);
     }
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
@@ -96,7 +120,6 @@ class RocksStore final : public KvStore {
     rocksdb::DBOptions db_options(options);
     auto s = rocksdb::DB::Open(db_options, dir, descriptors, &handles, &db);
     if (!s.ok()) return Status::Internal("cannot open storage in " + dir + ": " + s.ToString());
-    auto store = std::unique_ptr<RocksStore>(new RocksStore());
     store->db_.reset(db);
     for (size_t i = 0; i < handles.size(); ++i) store->families_[names[i]] = handles[i];
     return std::unique_ptr<KvStore>(std::move(store));
@@ -136,8 +159,14 @@ class RocksStore final : public KvStore {
     return FromRocks(db_->FlushWAL(true));
   }
 
+  Status Compact(std::string_view family) override {
+    rocksdb::CompactRangeOptions opts;
+    return FromRocks(db_->CompactRange(opts, Family(family), nullptr, nullptr));
+  }
+
  private:
   RocksStore() = default;
+  std::vector<std::unique_ptr<ExpiryFilter>> filters_;  // outlive db_ (declared first)
   std::unique_ptr<rocksdb::DB> db_;
   std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> families_;
 };
@@ -156,8 +185,15 @@ void RocksBatch::DeleteRange(std::string_view family, std::string_view begin,
 }  // namespace
 
 Result<std::unique_ptr<KvStore>> OpenRocksDb(const std::string& dir,
-                                             const std::vector<std::string>& families) {
+                                             const std::vector<FamilyOptions>& families) {
   return RocksStore::Open(dir, families);
+}
+
+Result<std::unique_ptr<KvStore>> OpenRocksDb(const std::string& dir,
+                                             const std::vector<std::string>& families) {
+  std::vector<FamilyOptions> opts;
+  for (auto& f : families) opts.push_back({f, nullptr});
+  return RocksStore::Open(dir, opts);
 }
 
 std::string EncodeU64(uint64_t v) {

@@ -12,7 +12,7 @@ namespace ot::server {
 
 
 TEST(ServedOperationsTest, EveryServedOperationIsClassified) {
-  auto all = AllServices(nullptr);
+  auto all = AllServices(ServiceDeps{});
   ASSERT_FALSE(all.empty());
   for (auto& svc : all) {
     auto ops = svc->Operations();
