@@ -25,7 +25,7 @@ struct Fixture {
   void Reopen(JournalOptions options = {}) {
     journal.reset();
     store.reset();
-    auto s = storage::OpenRocksDb(dir.path() + "/db", {kCursorFamily});
+    auto s = storage::OpenRocksDb(dir.path() + "/db", std::vector<std::string>{kCursorFamily});
     EXPECT_TRUE(s.ok());
     store = std::move(*s);
     auto j = Journal::Open(dir.path() + "/journal", store.get(), options);

@@ -8,7 +8,7 @@ namespace ot::storage {
 TEST(RocksDbStoreTest, PutGetIterateBatchAndReopen) {
   testing::TempDir dir;
   {
-    auto store = OpenRocksDb(dir.path(), {"a", "b"});
+    auto store = OpenRocksDb(dir.path(), std::vector<std::string>{"a", "b"});
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     auto& s = **store;
     ASSERT_TRUE(s.Put("a", "k1", "v1", true).ok());
@@ -35,7 +35,7 @@ TEST(RocksDbStoreTest, PutGetIterateBatchAndReopen) {
     del->DeleteRange("b", EncodeU64(0), EncodeU64(5));
     ASSERT_TRUE(s.Write(*del, true).ok());
   }
-  auto store = OpenRocksDb(dir.path(), {"a"});  // "b" still opens: it exists on disk
+  auto store = OpenRocksDb(dir.path(), std::vector<std::string>{"a"});  // "b" still opens: it exists on disk
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   auto it = (*store)->NewIterator("b");
   it->SeekToFirst();
