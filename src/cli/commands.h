@@ -7,6 +7,8 @@ namespace ot::cli {
 
 void AddServeCommand(CLI::App& app);
 void AddJournalCommand(CLI::App& app);
+void AddImportCommand(CLI::App& app);
+void AddAdminCommand(CLI::App& app);
 
 // The exit code the chosen subcommand set.
 int ExitCode();

@@ -8,6 +8,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   ot::cli::AddServeCommand(app);
   ot::cli::AddJournalCommand(app);
+  ot::cli::AddImportCommand(app);
+  ot::cli::AddAdminCommand(app);
   CLI11_PARSE(app, argc, argv);
   return ot::cli::ExitCode();
 }
