@@ -17,6 +17,7 @@ from harness import BIN, ROOT, Server
 
 ACCOUNT = "123456789012"
 OTHER = "210987654321"
+SCRATCH = "333333333333"  # tests that add records use their own account
 REAL = os.path.join(os.path.dirname(ROOT), "shared", "data", "real-cloudtrail")
 INGEST_TARGET = "OpenTrail_20261130.IngestRecords"
 
@@ -148,6 +149,11 @@ class ImportTest(unittest.TestCase):
         cls.server.cleanup()
         cls.tmp.cleanup()
 
+    def imported(self, events):
+        """Drops the events of this test's own calls (its lookups are recorded too)."""
+        mine = self.account["AccessKeyId"]
+        return [e for e in events if e.get("AccessKeyId") != mine]
+
     def expected(self, region, pred=lambda r: True):
         return sorted(r["eventID"] for r in self.records
                       if r["awsRegion"] == region and is_management(r) and pred(r))
@@ -160,11 +166,7 @@ class ImportTest(unittest.TestCase):
 
     def test_counts_per_region_match_ground_truth(self):
         for ct, region in ((self.ct, "us-east-1"), (self.ct_eu, "eu-west-1")):
-            got = sorted(e["EventId"] for e in walk(ct))
-            # The lookups' own calls are recorded too, in the caller's region.
-            recorded = {e["EventId"] for e in walk(ct, LookupAttributes=[{"AttributeKey": "EventSource",
-                                                                          "AttributeValue": "cloudtrail.amazonaws.com"}])}
-            got = sorted(i for i in got if i not in recorded)
+            got = sorted(e["EventId"] for e in self.imported(walk(ct)))
             self.assertEqual(got, self.expected(region))
 
     def test_attributes_match_ground_truth(self):
@@ -180,10 +182,26 @@ class ImportTest(unittest.TestCase):
             ("ResourceName", "bucket-3", lambda r: (r.get("requestParameters") or {}).get("bucketName") == "bucket-3"),
         ]
         for key, value, pred in cases:
-            got = walk(self.ct, LookupAttributes=[{"AttributeKey": key, "AttributeValue": value}])
+            got = self.imported(walk(self.ct, LookupAttributes=[{"AttributeKey": key, "AttributeValue": value}]))
             self.assertEqual(sorted(e["EventId"] for e in got), self.expected("us-east-1", pred), f"{key}={value}")
             times = [e["EventTime"] for e in got]
             self.assertEqual(times, sorted(times, reverse=True))
+
+    def test_time_range_matches_ground_truth(self):
+        import datetime
+        start = datetime.datetime(2026, 11, 5, 0, 0, 0, tzinfo=datetime.timezone.utc)
+        end = datetime.datetime(2026, 11, 10, 12, 0, 0, tzinfo=datetime.timezone.utc)
+        iso = lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ")
+        pred = lambda r: iso(start) <= r["eventTime"] <= iso(end)
+        got = self.imported(walk(self.ct, StartTime=start, EndTime=end, MaxResults=13))
+        self.assertEqual(sorted(e["EventId"] for e in got), self.expected("us-east-1", pred))
+        self.assertTrue(got)
+        # Both bounds are inclusive.
+        one = self.records[1]["eventTime"]
+        t = datetime.datetime.strptime(one, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+        exact = self.imported(walk(self.ct, StartTime=t, EndTime=t))
+        self.assertEqual(sorted(e["EventId"] for e in exact),
+                         self.expected("us-east-1", lambda r: r["eventTime"] == one))
 
     def test_records_kept_verbatim_and_data_events_absent(self):
         by_id = {r["eventID"]: r for r in self.records}
@@ -206,13 +224,13 @@ class ImportTest(unittest.TestCase):
 
     def test_broken_records_are_rejected_good_ones_kept(self):
         rng = random.Random(99)
-        good = [make_record(rng, 5000 + i) for i in range(5)]
+        good = [make_record(rng, 5000 + i, account=SCRATCH) for i in range(5)]
         bad = [
-            dict(make_record(rng, 6000), eventTime="yesterday"),
-            dict(make_record(rng, 6001), recipientAccountId="12345"),
-            {k: v for k, v in make_record(rng, 6002).items() if k != "eventID"},
-            dict(make_record(rng, 6003), eventVersion="2.0"),
-            dict(make_record(rng, 6004), readOnly="yes"),
+            dict(make_record(rng, 6000, account=SCRATCH), eventTime="yesterday"),
+            dict(make_record(rng, 6001, account=SCRATCH), recipientAccountId="12345"),
+            {k: v for k, v in make_record(rng, 6002, account=SCRATCH).items() if k != "eventID"},
+            dict(make_record(rng, 6003, account=SCRATCH), eventVersion="2.0"),
+            dict(make_record(rng, 6004, account=SCRATCH), readOnly="yes"),
             "not an object",
         ]
         recs = good[:2] + bad[:3] + good[2:] + bad[3:]
@@ -223,7 +241,7 @@ class ImportTest(unittest.TestCase):
         resp = json.loads(body)
         self.assertEqual(resp["Accepted"], 5)
         self.assertEqual(resp["Rejected"], 6)
-        self.assertEqual(sorted(e["Index"] for e in resp["Errors"]), [2, 3, 4, 7, 8, 9])
+        self.assertEqual(sorted(e["Index"] for e in resp["Errors"]), [2, 3, 4, 8, 9, 10])
         msgs = " ".join(e["Message"] for e in resp["Errors"])
         for field in ("eventTime", "recipientAccountId", "eventID", "eventVersion", "readOnly"):
             self.assertIn(field, msgs)
@@ -240,7 +258,7 @@ class ImportTest(unittest.TestCase):
     def test_other_accounts_root_imports_only_its_own(self):
         other = create_account(self.server, OTHER)
         rng = random.Random(5)
-        recs = [make_record(rng, 7000, account=OTHER), make_record(rng, 7001, account=ACCOUNT)]
+        recs = [make_record(rng, 7000, account=OTHER), make_record(rng, 7001, account=SCRATCH)]
         st, _, body = self.server.signed_request("POST", "opentrail", body=json.dumps({"Records": recs}).encode(),
                                                  headers={"X-Amz-Target": INGEST_TARGET,
                                                           "Content-Type": "application/octet-stream"},
