@@ -6,7 +6,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   librocksdb-dev libssl-dev libsimdjson-dev libdeflate-dev zlib1g-dev
-  libcli11-dev libfmt-dev libspdlog-dev rapidjson-dev
+  libcli11-dev libfmt-dev libspdlog-dev rapidjson-dev libpugixml-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   curl procps
 )
