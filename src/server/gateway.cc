@@ -182,7 +182,7 @@ void Gateway::Handle(http::Request request, http::Responder respond) {
         }
         break;
       }
-      case http::Protocol::kRestXml: break;  // resolved by the service (S3)
+      case http::Protocol::kRestXml: op = p->service->ResolveOperation(req); break;
     }
     if (!op.empty() && p->service->Serves(op)) {
       p->call.operation = op;
@@ -263,6 +263,8 @@ void Gateway::Handle(http::Request request, http::Responder respond) {
     auto decoded = auth::DecodeAwsChunked(req.body, ctx, p->service->BodyLimit());
     if (!decoded.ok()) return Finish(p, ProtocolAuthError(p->protocol.protocol, decoded.status()));
     p->request.body = std::move(decoded->data);
+    // Verified checksum trailers read like the headers a non-chunked upload carries.
+    for (auto& t : decoded->trailers) p->request.headers.push_back(t);
   }
   if (p->protocol.protocol == http::Protocol::kJson11 && !p->service->TakesRawBody(p->call.operation)) {
     auto body = http::ParseJsonBody(req.body);
@@ -275,6 +277,7 @@ void Gateway::Handle(http::Request request, http::Responder respond) {
   p->call.request_id = p->request_id;
   p->call.principal = &*p->principal;
   p->call.http = &p->request;
+  p->call.presigned = sig->method == auth::AuthMethod::kQueryString;
   Status result = p->service->Handle(p->call);
   Finish(p, result);
 }
@@ -304,6 +307,8 @@ void Gateway::Finish(std::shared_ptr<Pending> p, const Status& status) {
         break;
     }
   }
+
+  if (p->request.method == "HEAD") response.body.clear();  // headers only, errors too
 
   // Only calls that reached a known operation with a known identity become records.
   if (!options_.record || !p->operation || !p->principal) return p->respond(std::move(response));

@@ -23,6 +23,7 @@ struct Call {
   std::string request_id;
   const auth::Principal* principal = nullptr;
   const http::Request* http = nullptr;
+  bool presigned = false;            // authenticated by query string rather than header
   boost::json::object json_input;    // JSON 1.1 services
   http::QueryParams query_input;     // Query services
 
@@ -49,6 +50,8 @@ class Service {
   // Every operation this service answers (each must be in the recorder's table).
   virtual std::vector<std::string> Operations() const = 0;
   virtual bool Serves(std::string_view operation) const = 0;
+  // REST services: the operation a request addresses (method, path, query); empty if none.
+  virtual std::string ResolveOperation(const http::Request& request) const { return {}; }
   // Largest request body accepted.
   virtual size_t BodyLimit() const { return 1 << 20; }
   // JSON 1.1 operations whose body is not a JSON document (e.g. an uploaded log file): the

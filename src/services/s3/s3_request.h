@@ -1,0 +1,38 @@
+// services/s3/s3_request.h — reading an S3 REST request: path-style bucket and key, query
+// sub-resources, the operation it addresses, and S3's naming rules.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "http/message.h"
+
+namespace ot::services::s3 {
+
+struct S3Request {
+  std::string bucket;                        // empty for service-level calls (ListBuckets)
+  std::string key;                           // decoded object key, empty for bucket calls
+  std::map<std::string, std::string> query;  // decoded query parameters
+  bool has_key_path = false;                 // the path had a '/' after the bucket
+
+  bool Has(std::string_view name) const { return query.count(std::string(name)) > 0; }
+  std::string Get(std::string_view name) const {
+    auto it = query.find(std::string(name));
+    return it == query.end() ? std::string() : it->second;
+  }
+};
+
+// Splits "/bucket/key?query". Errors: InvalidURI for bad percent-encoding or invalid UTF-8
+// in the key, KeyTooLongError over 1,024 bytes.
+Result<S3Request> ParseS3Request(const http::Request& request);
+
+// The S3 operation (SDK name) a request addresses, or "" when none is served.
+std::string ResolveS3Operation(const http::Request& request, const S3Request& parsed);
+
+// AWS bucket naming rules (3–63 chars, lowercase letters, digits, '.', '-', ...).
+bool ValidBucketName(std::string_view name);
+
+}  // namespace ot::services::s3
