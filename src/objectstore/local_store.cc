@@ -17,6 +17,7 @@
 // then per-key stripes, always in that order. Data is written before any lock is taken.
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -206,8 +207,21 @@ class FileStore {
 
   int Fault(std::string_view point) const { return hooks_ && hooks_->fault ? hooks_->fault(point) : 0; }
 
+  ~FileStore() {
+    if (lock_fd_ >= 0) ::close(lock_fd_);
+  }
+
   Status Init() {
     std::error_code ec;
+    std::filesystem::create_directories(dir_, ec);
+    if (ec) return InternalError("cannot create " + dir_ + ": " + ec.message());
+    // One store per directory: open-time reconciliation deletes files no record knows, which
+    // would include another live store's in-flight writes.
+    std::string lock_path = dir_ + "/LOCK";
+    lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (lock_fd_ < 0) return IoError("cannot open " + lock_path, errno);
+    if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0)
+      return InternalError("object directory " + dir_ + " is in use by another object store");
     std::filesystem::create_directories(TmpDir(), ec);
     if (ec) return InternalError("cannot create " + TmpDir() + ": " + ec.message());
     std::filesystem::create_directories(DataDir(), ec);
@@ -429,6 +443,7 @@ class FileStore {
 
   std::string dir_;
   const LocalStoreHooks* hooks_;
+  int lock_fd_ = -1;
 };
 
 // ---------------------------------------------------------------------------------------

@@ -759,6 +759,7 @@ TEST(ObjectStoreTest, HostileKeysNeverReachThePathSystem) {
   EXPECT_EQ(listed->objects.size(), keys.size());
   // Every file is a random-id file inside the store's data dir.
   auto files = FilesUnder(outer.path() + "/a");
+  std::erase(files, fs::path(objects + "/LOCK"));  // the store's own lock file
   EXPECT_EQ(files.size(), keys.size());
   for (auto& f : files) {
     EXPECT_EQ(f.parent_path().parent_path(), fs::path(objects + "/data")) << f;
@@ -1011,6 +1012,19 @@ TEST(ObjectStoreTest, OpenNeedsTheObjectsFamily) {
   auto s = OpenLocalStore(kv->get(), {dir.path() + "/objects"}, keys->get(), nullptr);
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.status().message().find("objects"), std::string::npos);
+}
+
+TEST(ObjectStoreTest, OneStorePerDirectory) {
+  ObjectStoreEnv env;
+  env.MakeBucket("b");
+  testing::TempDir other;
+  auto kv = storage::OpenRocksDb(other.path() + "/db", std::vector<std::string>{kObjectsFamily});
+  ASSERT_TRUE(kv.ok());
+  auto second = OpenLocalStore(kv->get(), {env.objects_dir()}, env.keys.get(), nullptr);
+  EXPECT_FALSE(second.ok()) << "a second store would reconcile away the first one's files";
+  env.Put("b", "k", "still fine");
+  env.Reopen();  // the lock goes with the store
+  EXPECT_EQ(env.Get("b", "k"), "still fine");
 }
 
 TEST(ObjectStoreTest, KmsModeUsesTheKmsProvider) {
