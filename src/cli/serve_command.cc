@@ -35,6 +35,7 @@ struct ServeFlags {
   std::string digest_interval = "1h";
   std::string history_retention = "90d";
   std::string request_timeout = "20s";
+  std::string lifecycle_day = "1d";
   int threads = 0;
   bool bench_no_record = false;
 };
@@ -61,6 +62,7 @@ int RunServe(const ServeFlags& f) {
   o.digest_interval_ms = *ParseDurationMillis(f.digest_interval);
   o.history_retention_ms = *ParseDurationMillis(f.history_retention);
   o.request_timeout_ms = *ParseDurationMillis(f.request_timeout);
+  o.lifecycle_day_ms = *ParseDurationMillis(f.lifecycle_day);
   o.threads = f.threads;
   o.record = !f.bench_no_record;
 
@@ -106,6 +108,8 @@ void AddServeCommand(CLI::App& app) {
       ->envname("OPENTRAIL_HISTORY_RETENTION")->check(DurationCheck())->capture_default_str();
   cmd->add_option("--request-timeout", flags->request_timeout, "Time a client has to send its request headers")
       ->envname("OPENTRAIL_REQUEST_TIMEOUT")->check(DurationCheck())->capture_default_str();
+  cmd->add_option("--lifecycle-day", flags->lifecycle_day, "Tests only: the length of a lifecycle day")
+      ->envname("OPENTRAIL_LIFECYCLE_DAY")->check(DurationCheck())->group("");
   cmd->add_option("--threads", flags->threads, "HTTP worker threads (0 = one per core)")
       ->envname("OPENTRAIL_THREADS");
   cmd->add_flag("--bench-no-record", flags->bench_no_record,

@@ -12,6 +12,7 @@
 #include "common/crypto.h"
 #include "services/cloudtrail/cloudtrail_service.h"
 #include "services/opentrail/opentrail_service.h"
+#include "services/s3/s3_service.h"
 #include "services/sts/sts_service.h"
 
 namespace ot::server {
@@ -24,6 +25,7 @@ std::vector<storage::FamilyOptions> AllFamilies(int64_t history_retention_ms) {
   return {{journal::kCursorFamily, nullptr},
           {auth::kIdentityFamily, nullptr},
           {kMetaFamily, nullptr},
+          {objectstore::kObjectsFamily, nullptr},
           history::HistoryIndex::Family(h)};
 }
 
@@ -32,6 +34,7 @@ std::vector<std::unique_ptr<services::Service>> AllServices(const ServiceDeps& d
   all.push_back(std::make_unique<services::StsService>(d.identities));
   all.push_back(std::make_unique<services::CloudTrailService>(d.history, d.journal, d.token_secret));
   all.push_back(std::make_unique<services::OpenTrailService>(d.identities, d.journal, d.history));
+  all.push_back(std::make_unique<services::S3Service>(d.objects));
   return all;
 }
 
@@ -90,12 +93,21 @@ Status App::Start() {
   OT_RETURN_IF_ERROR(history_->CatchUp());
   history_->Start();
 
+  auto keys = objectstore::OpenMasterKeyProvider(options_.data_dir + "/master.key");
+  if (!keys.ok()) return keys.status();
+  master_keys_ = std::move(*keys);
+  auto objects = objectstore::OpenLocalStore(store_.get(), {options_.data_dir + "/objects"}, master_keys_.get(), nullptr);
+  if (!objects.ok()) return objects.status();
+  objects_ = std::move(*objects);
+  lifecycle_ = std::make_unique<services::s3::LifecycleSweeper>(objects_.get(), options_.lifecycle_day_ms);
+  lifecycle_->Start();
+
   auto token_secret = ServerSecret("lookup-token-secret");
   if (!token_secret.ok()) return token_secret.status();
   GatewayOptions gopts;
   gopts.record = options_.record;
   gateway_ = std::make_unique<Gateway>(gopts, identities_.get(), journal_.get());
-  ServiceDeps deps{identities_.get(), journal_.get(), history_.get(), *token_secret};
+  ServiceDeps deps{identities_.get(), journal_.get(), history_.get(), objects_.get(), *token_secret};
   for (auto& service : AllServices(deps)) gateway_->AddService(std::move(service));
 
   http::Limits limits;
@@ -161,6 +173,7 @@ void App::Stop() {
   http_->Stop(5000);       // no new requests; in-flight ones finish
   journal_->Stop();        // drains queued appends (their replies are already moot)
   history_->Stop();
+  lifecycle_->Stop();
   if (housekeeping_.joinable()) housekeeping_.join();
   store_->Flush();
 }

@@ -13,6 +13,8 @@
 #include "http/server.h"
 #include "history/history_index.h"
 #include "journal/journal.h"
+#include "objectstore/object_store.h"
+#include "services/s3/lifecycle.h"
 #include "server/gateway.h"
 #include "services/service.h"
 #include "storage/kv_store.h"
@@ -30,6 +32,7 @@ struct ServeOptions {
   int64_t history_retention_ms = 90LL * 86'400'000;  // 0 = forever
   int threads = 0;                           // 0 = one per core
   int64_t request_timeout_ms = 20'000;       // headers must arrive within this
+  int64_t lifecycle_day_ms = 86'400'000;     // test-only: length of a lifecycle "day"
   bool record = true;                        // bench-only switch
 };
 
@@ -54,6 +57,9 @@ class App {
   std::unique_ptr<auth::IdentityStore> identities_;
   std::unique_ptr<journal::Journal> journal_;
   std::unique_ptr<history::HistoryIndex> history_;
+  std::unique_ptr<objectstore::KeyProvider> master_keys_;
+  std::unique_ptr<objectstore::ObjectStore> objects_;
+  std::unique_ptr<services::s3::LifecycleSweeper> lifecycle_;
   std::unique_ptr<Gateway> gateway_;
   std::unique_ptr<http::Server> http_;
   std::thread housekeeping_;
@@ -69,6 +75,7 @@ struct ServiceDeps {
   auth::IdentityStore* identities = nullptr;
   journal::Journal* journal = nullptr;
   history::HistoryIndex* history = nullptr;
+  objectstore::ObjectStore* objects = nullptr;
   std::string token_secret;  // authenticates LookupEvents paging tokens
 };
 

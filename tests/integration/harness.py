@@ -113,7 +113,10 @@ class Server:
             aws_session_token=session_token,
             config=botocore.config.Config(retries={"max_attempts": retries + 1, "mode": "standard"},
                                           connect_timeout=5, read_timeout=30,
-                                          parameter_validation=validate))
+                                          parameter_validation=validate,
+                                          # opentrail speaks SigV4 only; botocore would
+                                          # presign S3 URLs with SigV2 by default.
+                                          signature_version="s3v4" if service == "s3" else None))
 
     def aws(self, *args, region="us-east-1", check=True):
         """Runs the AWS CLI against the server; returns CompletedProcess."""

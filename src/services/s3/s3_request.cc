@@ -21,7 +21,7 @@ bool ValidUtf8(std::string_view s) {
 
 }  // namespace
 
-Result<S3Request> ParseS3Request(const http::Request& request) {
+Result<S3Request> ParseS3Request(const http::Request& request, bool validate_key) {
   S3Request r;
   std::string_view path = request.Path();
   if (path.empty() || path[0] != '/') return Status::Error("InvalidURI", "Couldn't parse the specified URI.", 400);
@@ -32,11 +32,11 @@ Result<S3Request> ParseS3Request(const http::Request& request) {
   if (slash != std::string_view::npos) {
     r.has_key_path = true;
     std::string_view raw_key = path.substr(slash + 1);
-    if (!auth::UriDecode(raw_key, &r.key) || !ValidUtf8(r.key))
+    if (!auth::UriDecode(raw_key, &r.key) || (validate_key && !ValidUtf8(r.key)))
       return Status::Error("InvalidURI", "Couldn't parse the specified URI.", 400);
-    if (r.key.size() > 1024)
+    if (validate_key && r.key.size() > 1024)
       return Status::Error("KeyTooLongError", "Your key is too long", 400);
-    if (r.key.find('\0') != std::string::npos)
+    if (validate_key && r.key.find('\0') != std::string::npos)
       return Status::Error("InvalidArgument", "Object keys must not contain NUL characters.", 400);
   }
   std::string_view q = request.Query();

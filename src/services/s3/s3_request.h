@@ -27,7 +27,9 @@ struct S3Request {
 
 // Splits "/bucket/key?query". Errors: InvalidURI for bad percent-encoding or invalid UTF-8
 // in the key, KeyTooLongError over 1,024 bytes.
-Result<S3Request> ParseS3Request(const http::Request& request);
+// With validate_key false the key's length and content are not checked (to tell the
+// operation of a request whose key will then be refused).
+Result<S3Request> ParseS3Request(const http::Request& request, bool validate_key = true);
 
 // The S3 operation (SDK name) a request addresses, or "" when none is served.
 std::string ResolveS3Operation(const http::Request& request, const S3Request& parsed);

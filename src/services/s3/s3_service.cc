@@ -74,7 +74,7 @@ std::vector<std::string> S3Service::Operations() const {
 bool S3Service::Serves(std::string_view operation) const { return Ops().count(operation) > 0; }
 
 std::string S3Service::ResolveOperation(const http::Request& request) const {
-  auto parsed = s3::ParseS3Request(request);
+  auto parsed = s3::ParseS3Request(request, /*validate_key=*/false);
   if (!parsed.ok()) return {};
   return s3::ResolveS3Operation(request, *parsed);
 }
