@@ -32,7 +32,16 @@ std::vector<storage::FamilyOptions> AllFamilies(int64_t history_retention_ms) {
 std::vector<std::unique_ptr<services::Service>> AllServices(const ServiceDeps& d) {
   std::vector<std::unique_ptr<services::Service>> all;
   all.push_back(std::make_unique<services::StsService>(d.identities));
-  all.push_back(std::make_unique<services::CloudTrailService>(d.history, d.journal, d.token_secret));
+  services::CloudTrailDeps ct;
+  ct.history = d.history;
+  ct.journal = d.journal;
+  ct.token_secret = d.token_secret;
+  ct.trails = d.trails;
+  ct.checks = d.trail_checks;
+  ct.status = d.delivery_status;
+  ct.listener = d.trail_listener;
+  ct.regions = d.regions;
+  all.push_back(std::make_unique<services::CloudTrailService>(std::move(ct)));
   all.push_back(std::make_unique<services::OpenTrailService>(d.identities, d.journal, d.history));
   all.push_back(std::make_unique<services::S3Service>(d.objects));
   return all;

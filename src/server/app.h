@@ -15,6 +15,8 @@
 #include "journal/journal.h"
 #include "objectstore/object_store.h"
 #include "services/s3/lifecycle.h"
+#include "trails/collaborators.h"
+#include "trails/trail.h"
 #include "server/gateway.h"
 #include "services/service.h"
 #include "storage/kv_store.h"
@@ -77,6 +79,11 @@ struct ServiceDeps {
   history::HistoryIndex* history = nullptr;
   objectstore::ObjectStore* objects = nullptr;
   std::string token_secret;  // authenticates LookupEvents paging tokens
+  trails::TrailStore* trails = nullptr;
+  trails::DestinationChecks* trail_checks = nullptr;
+  trails::DeliveryStatusSource* delivery_status = nullptr;
+  trails::TrailListener* trail_listener = nullptr;
+  std::vector<std::string> regions;
 };
 
 // Every service the endpoint serves, ready to add to a Gateway. The one list of them.

@@ -2,9 +2,7 @@
 
 namespace ot::services {
 
-CloudTrailService::CloudTrailService(history::HistoryIndex* history, journal::Journal* journal,
-                                     std::string token_secret)
-    : history_(history), journal_(journal), token_secret_(std::move(token_secret)) {
+CloudTrailService::CloudTrailService(CloudTrailDeps deps) : deps_(std::move(deps)) {
   protocol_.protocol = http::Protocol::kJson11;
 }
 

@@ -1,20 +1,32 @@
 // services/cloudtrail/cloudtrail_service.h — the CloudTrail API (JSON 1.1,
-// CloudTrail_20131101). Event history (LookupEvents) so far; trails arrive with delivery.
+// CloudTrail_20131101): event history (LookupEvents) and trails (trails.md, selectors.md).
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "history/history_index.h"
 #include "journal/journal.h"
 #include "services/service.h"
+#include "trails/collaborators.h"
+#include "trails/trail.h"
 
 namespace ot::services {
 
+struct CloudTrailDeps {
+  history::HistoryIndex* history = nullptr;
+  journal::Journal* journal = nullptr;
+  std::string token_secret;                          // LookupEvents paging tokens
+  trails::TrailStore* trails = nullptr;
+  trails::DestinationChecks* checks = nullptr;       // CreateTrail/UpdateTrail destination checks
+  trails::DeliveryStatusSource* status = nullptr;    // GetTrailStatus live fields
+  trails::TrailListener* listener = nullptr;         // told after every trail change
+  std::vector<std::string> regions;                  // enabled regions (shadow trails, limits)
+};
+
 class CloudTrailService final : public Service {
  public:
-  // `token_secret` authenticates LookupEvents paging tokens.
-  CloudTrailService(history::HistoryIndex* history, journal::Journal* journal,
-                    std::string token_secret);
+  explicit CloudTrailService(CloudTrailDeps deps);
   std::string_view name() const override { return "cloudtrail"; }
   const http::ProtocolInfo& protocol() const override { return protocol_; }
   std::vector<std::string> Operations() const override;
@@ -24,9 +36,7 @@ class CloudTrailService final : public Service {
  private:
   Status LookupEvents(Call& call);
 
-  history::HistoryIndex* history_;
-  journal::Journal* journal_;
-  std::string token_secret_;
+  CloudTrailDeps deps_;
   http::ProtocolInfo protocol_;
 };
 

@@ -177,7 +177,7 @@ Status CloudTrailService::LookupEvents(Call& call) {
   int64_t now = NowMillis();
   std::optional<history::Position> after;
   if (!p.next_token.empty()) {
-    auto token = DecodePageToken(p.next_token, token_secret_, now, kTokenMaxAgeMs);
+    auto token = DecodePageToken(p.next_token, deps_.token_secret, now, kTokenMaxAgeMs);
     if (!token.ok()) return token.status();
     if (token->account != p.query.account || token->region != p.query.region ||
         token->query_digest != p.digest)
@@ -187,10 +187,10 @@ Status CloudTrailService::LookupEvents(Call& call) {
     after = history::Position{token->time_ms, token->sequence};
   } else {
     // Pin the walk to what is durable now; later events belong to a later walk.
-    p.query.snapshot = journal_->LastSequence();
+    p.query.snapshot = deps_.journal->LastSequence();
   }
 
-  auto page = history_->Lookup(p.query, after, static_cast<size_t>(p.max_results));
+  auto page = deps_.history->Lookup(p.query, after, static_cast<size_t>(p.max_results));
   if (!page.ok()) return page.status();
 
   std::string out;
@@ -209,7 +209,7 @@ Status CloudTrailService::LookupEvents(Call& call) {
     t.time_ms = page->hits.back().position.time_ms;
     t.sequence = page->hits.back().position.sequence;
     t.issued_ms = now;
-    w.Key("NextToken").String(EncodePageToken(t, token_secret_));
+    w.Key("NextToken").String(EncodePageToken(t, deps_.token_secret));
   }
   w.EndObject();
   call.json_output_text = std::move(out);
