@@ -246,15 +246,30 @@ done
 # ===== ADD LATER BENCHMARKS HERE =====
 # Each one: start_server NAME [flags] / drive it / stop_server, then append its report
 # lines (with units) to MORE_SUMMARY; set FAILED=1 when a check fails. BENCH_LARGE=1
-# (`make bench-large`) asks for heavier runs; nothing extra is defined for it yet.
+# (`make bench-large`) asks for heavier runs (bench_history: also 10M records).
 MORE_SUMMARY=""
-run_more_benchmarks() {
-  if [ "$BENCH_LARGE" = "1" ]; then
-    echo "== BENCH_LARGE=1: no large benchmark is defined yet"
-    echo
+
+# Event history (issue 3): import until visible, parse ceiling, LookupEvents latency,
+# PostgreSQL 15 comparison; 1M records, plus 10M with BENCH_LARGE=1. scripts/bench_history.sh
+# runs as a child that cleanup stops (it then stops its own servers) through LOAD_PID.
+bench_history() {
+  echo "== event history (issue 3): scripts/bench_history.sh"
+  local report="$WORK/history.report" rc=0
+  BENCH_LARGE="$BENCH_LARGE" bash scripts/bench_history.sh "$BUILD" "$report" &
+  LOAD_PID=$!
+  wait "$LOAD_PID" || rc=$?
+  LOAD_PID=""
+  if [ $rc -ne 0 ]; then
+    echo "bench: the event history benchmark failed (exit $rc)" >&2
+    FAILED=1
   fi
-  # e.g.: bench_lookup_events; bench_trail_delivery; ...
-  :
+  [ -s "$report" ] && MORE_SUMMARY+="$(cat "$report")"$'\n'
+  echo
+}
+
+run_more_benchmarks() {
+  bench_history
+  # later: bench_trail_delivery; ...
 }
 run_more_benchmarks
 
