@@ -61,6 +61,8 @@ class SelectorSet {
   bool IsDefault() const;  // HasCustomEventSelectors is !IsDefault()
   // Whether the trail logs this record (OR across selectors).
   bool Matches(const RecordFacts& facts) const;
+  // Whether some selector can admit data events (insights.md §1 prerequisites).
+  bool LogsDataEvents() const;
 
   // Implementation detail: parsed selectors (defined in selectors.cc).
   struct Impl;
@@ -80,5 +82,11 @@ class SelectorSet {
 // Errors: InvalidInsightSelectorsException. Response shape {"InsightSelectors":[...]}.
 Result<std::string> ValidateInsightSelectors(const boost::json::value* insight_selectors);
 boost::json::array InsightSelectorsFromStored(std::string_view stored);
+
+// Optional check for PutInsightSelectors (insights.md §1 prerequisites, marked uncertain for
+// trails): whether `selectors` log what each stored Insights type needs (call rate: write
+// management events; error rate: read or write management events; category Data: data
+// events). InvalidInsightSelectorsException naming the type when not; OK for "" (none).
+Status CheckInsightPrerequisites(const SelectorSet& selectors, std::string_view stored_insights);
 
 }  // namespace ot::trails
