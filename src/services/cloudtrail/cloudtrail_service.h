@@ -2,6 +2,7 @@
 // CloudTrail_20131101): event history (LookupEvents) and trails (trails.md, selectors.md).
 #pragma once
 
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,31 @@ class CloudTrailService final : public Service {
 
  private:
   Status LookupEvents(Call& call);
+
+  // Trails (trails.md §6; trail_ops.cc, trail_tags.cc, trail_selectors.cc).
+  Status CreateTrail(Call& call);
+  Status UpdateTrail(Call& call);
+  Status DeleteTrail(Call& call);
+  Status GetTrail(Call& call);
+  Status DescribeTrails(Call& call);
+  Status ListTrails(Call& call);
+  Status GetTrailStatus(Call& call);
+  Status StartLogging(Call& call);
+  Status StopLogging(Call& call);
+  Status SetLogging(Call& call, bool on);
+  Status AddTags(Call& call);
+  Status RemoveTags(Call& call);
+  Status ListTags(Call& call);
+  Status PutEventSelectors(Call& call);
+  Status GetEventSelectors(Call& call);
+  Status PutInsightSelectors(Call& call);
+  Status GetInsightSelectors(Call& call);
+  // Stores a changed trail and tells the listener.
+  Status SaveTrail(const trails::Trail& trail);
+  void NotifyChanged();
+
+  // Serializes every trail mutation (check-then-act: names, limits, read-modify-write).
+  std::mutex trails_mu_;
 
   CloudTrailDeps deps_;
   http::ProtocolInfo protocol_;
