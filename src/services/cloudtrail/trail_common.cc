@@ -79,6 +79,7 @@ json::value LoggedMembers(const json::object& in, std::initializer_list<std::str
     k[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(k[0])));
     o[k] = LowerCamel(*v);
   }
+  if (o.empty()) return nullptr;
   return o;
 }
 

@@ -34,7 +34,7 @@ Status RequiredName(const json::object& in, std::string_view key, std::string* o
 // --- what CloudTrail logs ----------------------------------------------------------------
 // Object keys with their first letter lowercased, recursively (records.md §2.7).
 json::value LowerCamel(const json::value& v);
-// The given members of the request (present, non-null), lowerCamelCase.
+// The given members of the request (present, non-null), lowerCamelCase; null when none.
 json::value LoggedMembers(const json::object& in, std::initializer_list<std::string_view> members);
 
 // --- responses -----------------------------------------------------------------------------

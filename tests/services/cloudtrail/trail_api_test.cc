@@ -377,6 +377,7 @@ TEST_F(TrailApiTest, ShadowTrails) {
                                            Arn("us-west-2", "west") +
                                            R"(","Name":"west","HomeRegion":"us-west-2"}]})"));
   EXPECT_EQ(Err("ListTrails", {{"NextToken", "garbage"}}), "InvalidNextTokenException");
+  EXPECT_TRUE(Do("ListTrails", {}, "us-west-2").request_parameters.is_null());
   // GetTrail: by name only at home; by ARN from a shadow region.
   EXPECT_EQ(Err("GetTrail", {{"Name", "multi"}}, "eu-west-1"), "TrailNotFoundException");
   EXPECT_EQ(Ok("GetTrail", {{"Name", multi}}, "eu-west-1")["Trail"].at("TrailARN"), json::value(multi));
