@@ -26,6 +26,8 @@ std::vector<storage::FamilyOptions> AllFamilies(int64_t history_retention_ms) {
           {auth::kIdentityFamily, nullptr},
           {kMetaFamily, nullptr},
           {objectstore::kObjectsFamily, nullptr},
+          {trails::kTrailsFamily, nullptr},
+          {delivery::kDeliveryFamily, nullptr},
           history::HistoryIndex::Family(h)};
 }
 
@@ -111,12 +113,33 @@ Status App::Start() {
   lifecycle_ = std::make_unique<services::s3::LifecycleSweeper>(objects_.get(), options_.lifecycle_day_ms);
   lifecycle_->Start();
 
+  trails_ = std::make_unique<trails::TrailStore>(store_.get());
+  delivery_access_ = std::make_unique<services::s3::S3Access>(objects_.get());
+  destination_ = std::make_unique<delivery::S3Destination>(objects_.get(), delivery_access_.get());
+  delivery::DeliveryOptions dopts;
+  dopts.interval_ms = options_.delivery_interval_ms;
+  dopts.regions = options_.regions;
+  if (dopts.regions.empty()) dopts.regions = {options_.region};
+  delivery_ = std::make_unique<delivery::DeliveryService>(store_.get(), journal_.get(), trails_.get(),
+                                                          destination_.get(), dopts);
+  OT_RETURN_IF_ERROR(delivery_->Start());
+
   auto token_secret = ServerSecret("lookup-token-secret");
   if (!token_secret.ok()) return token_secret.status();
   GatewayOptions gopts;
   gopts.record = options_.record;
   gateway_ = std::make_unique<Gateway>(gopts, identities_.get(), journal_.get());
-  ServiceDeps deps{identities_.get(), journal_.get(), history_.get(), objects_.get(), *token_secret};
+  ServiceDeps deps;
+  deps.identities = identities_.get();
+  deps.journal = journal_.get();
+  deps.history = history_.get();
+  deps.objects = objects_.get();
+  deps.token_secret = *token_secret;
+  deps.trails = trails_.get();
+  deps.trail_checks = destination_.get();
+  deps.delivery_status = delivery_.get();
+  deps.trail_listener = delivery_.get();
+  deps.regions = dopts.regions;
   for (auto& service : AllServices(deps)) gateway_->AddService(std::move(service));
 
   http::Limits limits;
@@ -182,6 +205,7 @@ void App::Stop() {
   http_->Stop(5000);       // no new requests; in-flight ones finish
   journal_->Stop();        // drains queued appends (their replies are already moot)
   history_->Stop();
+  delivery_->Stop();
   lifecycle_->Stop();
   if (housekeeping_.joinable()) housekeeping_.join();
   store_->Flush();

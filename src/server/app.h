@@ -15,6 +15,8 @@
 #include "journal/journal.h"
 #include "objectstore/object_store.h"
 #include "services/s3/lifecycle.h"
+#include "delivery/delivery_service.h"
+#include "delivery/s3_destination.h"
 #include "trails/collaborators.h"
 #include "trails/trail.h"
 #include "server/gateway.h"
@@ -62,6 +64,10 @@ class App {
   std::unique_ptr<objectstore::KeyProvider> master_keys_;
   std::unique_ptr<objectstore::ObjectStore> objects_;
   std::unique_ptr<services::s3::LifecycleSweeper> lifecycle_;
+  std::unique_ptr<trails::TrailStore> trails_;
+  std::unique_ptr<services::s3::S3Access> delivery_access_;
+  std::unique_ptr<delivery::S3Destination> destination_;
+  std::unique_ptr<delivery::DeliveryService> delivery_;
   std::unique_ptr<Gateway> gateway_;
   std::unique_ptr<http::Server> http_;
   std::thread housekeeping_;
