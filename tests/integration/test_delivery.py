@@ -77,6 +77,7 @@ class DeliveryTest(ServerTestCase):
         if prefix:
             args["S3KeyPrefix"] = prefix
         self.ct.create_trail(**args)
+        self.addCleanup(self.ct.delete_trail, Name=name)  # at most 5 trails per region
         if start:
             self.ct.start_logging(Name=name)
         return arn
@@ -227,12 +228,12 @@ class ExactlyOnceTest(unittest.TestCase):
         try:
             s3 = server.client("s3")
             account = server.client("sts").get_caller_identity()["Account"]
-            arn = f"arn:aws:cloudtrail:us-east-1:{account}:trail/eo"
+            arn = f"arn:aws:cloudtrail:us-east-1:{account}:trail/eo-trail"
             s3.create_bucket(Bucket="exactly-once")
             s3.put_bucket_policy(Bucket="exactly-once", Policy=cloudtrail_policy("exactly-once", [arn], [account]))
             ct = server.client("cloudtrail")
-            ct.create_trail(Name="eo", S3BucketName="exactly-once")
-            ct.start_logging(Name="eo")
+            ct.create_trail(Name="eo-trail", S3BucketName="exactly-once")
+            ct.start_logging(Name="eo-trail")
             acked = []
             stop = threading.Event()
             lock = threading.Lock()
