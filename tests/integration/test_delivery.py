@@ -276,3 +276,67 @@ class ExactlyOnceTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def ingest(server, records):
+    st, _, body = server.signed_request("POST", "opentrail", body=json.dumps({"Records": records}).encode(),
+                                        headers={"X-Amz-Target": "OpenTrail_20261130.IngestRecords",
+                                                 "Content-Type": "application/octet-stream"})
+    assert st == 200, body
+    return json.loads(body)
+
+
+def record(account, source, name, region, event_id):
+    return {"eventVersion": "1.09", "userIdentity": {"type": "Root", "principalId": account,
+                                                     "arn": f"arn:aws:iam::{account}:root", "accountId": account},
+            "eventTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "eventSource": source,
+            "eventName": name, "awsRegion": region, "sourceIPAddress": "198.51.100.1", "userAgent": "test",
+            "requestParameters": None, "responseElements": None, "requestID": event_id, "eventID": event_id,
+            "readOnly": False, "eventType": "AwsApiCall", "managementEvent": True, "recipientAccountId": account,
+            "eventCategory": "Management"}
+
+
+class RegionsAndGlobalEventsTest(unittest.TestCase):
+    def test_global_service_events_and_regions_added_later(self):
+        import uuid
+        server = Server(extra_args=("--delivery-interval", "1s", "--regions", "us-east-1,eu-west-1")).start()
+        try:
+            account = server.client("sts").get_caller_identity()["Account"]
+            s3, ct = server.client("s3"), server.client("cloudtrail")
+            arns = [f"arn:aws:cloudtrail:us-east-1:{account}:trail/{n}" for n in ("glob-multi", "no-global")]
+            for bucket in ("glob-bucket", "noglob-bucket"):
+                s3.create_bucket(Bucket=bucket)
+                s3.put_bucket_policy(Bucket=bucket, Policy=cloudtrail_policy(bucket, arns, [account]))
+            ct.create_trail(Name="glob-multi", S3BucketName="glob-bucket", IsMultiRegionTrail=True)
+            ct.create_trail(Name="no-global", S3BucketName="noglob-bucket", IncludeGlobalServiceEvents=False)
+            ct.start_logging(Name="glob-multi")
+            ct.start_logging(Name="no-global")
+            iam_id, kms_id, eu_id = (str(uuid.uuid4()) for _ in range(3))
+            ingest(server, [record(account, "iam.amazonaws.com", "CreateUser", "us-east-1", iam_id),
+                            record(account, "kms.amazonaws.com", "CreateKey", "us-east-1", kms_id),
+                            record(account, "kms.amazonaws.com", "CreateKey", "eu-west-1", eu_id)])
+            multi = wait_for(lambda: (lambda recs: recs if {iam_id, kms_id, eu_id} <= {r["eventID"] for _, r in recs}
+                                      else None)(delivered(s3, "glob-bucket")))
+            self.assertTrue(multi)
+            keys = {r["eventID"]: k for k, r in multi}
+            self.assertIn("/CloudTrail/us-east-1/", keys[iam_id], "global events land in us-east-1, once")
+            self.assertEqual([r["eventID"] for _, r in multi].count(iam_id), 1)
+            self.assertIn("/CloudTrail/eu-west-1/", keys[eu_id])
+            single = wait_for(lambda: (lambda recs: recs if kms_id in {r["eventID"] for _, r in recs} else None)(
+                delivered(s3, "noglob-bucket")))
+            ids = {r["eventID"] for _, r in single}
+            self.assertNotIn(iam_id, ids, "IncludeGlobalServiceEvents=false leaves global events out")
+            self.assertNotIn(eu_id, ids, "a single-region trail logs its own region only")
+            # A region enabled at a later start is covered at once by the multi-region trail.
+            server.stop()
+            server.extra_args = ["--delivery-interval", "1s", "--regions", "us-east-1,eu-west-1,ap-south-1"]
+            server.start()
+            rid = server.client("sts", region="ap-south-1").get_caller_identity()["ResponseMetadata"]["RequestId"]
+            s3 = server.client("s3")
+            got = wait_for(lambda: {k for k, r in delivered(s3, "glob-bucket") if r["requestID"] == rid})
+            self.assertTrue(got)
+            self.assertIn("/CloudTrail/ap-south-1/", next(iter(got)))
+            shadows = server.client("cloudtrail", region="ap-south-1").describe_trails(includeShadowTrails=True)
+            self.assertIn("glob-multi", [t["Name"] for t in shadows["trailList"]])
+        finally:
+            server.cleanup()
