@@ -269,6 +269,7 @@ bench_history() {
 
 run_more_benchmarks() {
   bench_history
+  bash scripts/bench_s3.sh "$BUILD" "$WORK/s3.report" & LOAD_PID=$!; wait "$LOAD_PID" || FAILED=1; LOAD_PID=""; MORE_SUMMARY+="$(cat "$WORK/s3.report" 2>/dev/null || true)"$'\n'; echo  # embedded S3 (issue 4)
   # later: bench_trail_delivery; ...
 }
 run_more_benchmarks
