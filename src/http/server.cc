@@ -35,6 +35,8 @@ struct Server::Impl {
 
 namespace {
 
+constexpr size_t kBodyReadChunk = 256 * 1024;
+
 // A request that is not valid HTTP (as opposed to EOF, timeouts and resets).
 bool IsParseError(const beast::error_code& ec) {
   return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
@@ -104,6 +106,11 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void ReadBody(size_t limit) {
+    // Beast reads at most the buffer's spare room per syscall; without room it reads 512
+    // bytes at a time, which dominates large uploads.
+    auto declared = parser_->content_length();
+    size_t want = declared ? std::min<uint64_t>(*declared, kBodyReadChunk) : kBodyReadChunk;
+    if (buffer_.capacity() - buffer_.size() < want) buffer_.reserve(buffer_.size() + want);
     stream_.expires_after(std::chrono::milliseconds(server_->limits.body_timeout_ms));
     bhttp::async_read(stream_, buffer_, *parser_,
                       [self = shared_from_this(), limit](beast::error_code ec, size_t) {
