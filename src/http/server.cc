@@ -127,6 +127,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Dispatch() {
     head_.body = std::move(parser_->get().body());
+    if (buffer_.size() == 0 && buffer_.capacity() > 64 * 1024) buffer_.shrink_to_fit();  // idle connections stay small
     stream_.expires_never();
     server_->in_flight++;
     auto self = shared_from_this();
