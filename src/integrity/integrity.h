@@ -33,6 +33,12 @@ class SigningKeys {
  public:
   static Result<std::unique_ptr<SigningKeys>> Open(storage::KvStore* kv, std::string family,
                                                    objectstore::KeyProvider* wrapping, int64_t rotation_ms);
+  // As above with an explicit grace: a key made at t is valid [t, t + rotation_ms + grace_ms]
+  // and signs until it is rotated at t + rotation_ms (the first Current() call after that).
+  // The four-argument Open uses DefaultRotationGraceMs(rotation_ms).
+  static Result<std::unique_ptr<SigningKeys>> Open(storage::KvStore* kv, std::string family,
+                                                   objectstore::KeyProvider* wrapping, int64_t rotation_ms,
+                                                   int64_t grace_ms);
   virtual ~SigningKeys() = default;
 
   // The fingerprint of the region's current key, creating or rotating it as needed.
@@ -43,6 +49,9 @@ class SigningKeys {
   // Every key (any region) whose validity window overlaps [from_ms, to_ms].
   virtual std::vector<PublicKey> List(int64_t from_ms, int64_t to_ms) = 0;
 };
+
+// min(rotation_ms, 1 day).
+int64_t DefaultRotationGraceMs(int64_t rotation_ms);
 
 // SHA256withRSA verification with a ListPublicKeys Value. False on any failure.
 bool VerifySignature(std::string_view public_key_value, std::string_view data, std::string_view signature_hex);
@@ -76,6 +85,7 @@ struct Digest {
   std::vector<LogFileEntry> log_files;
   std::optional<PreviousDigest> previous;  // nullopt: a starting digest
   bool backfill = false;
+  std::string organization_id;   // "o-…" for organization trails ("" = none): AWSLogs/ORG/ACCOUNT/
 };
 
 // [PREFIX/]AWSLogs/ACCOUNT/CloudTrail-Digest/SRC/YYYY/MM/DD/ACCOUNT_CloudTrail-Digest_SRC_NAME_HOME_YYYYMMDDTHHMMSSZ[_backfill].json.gz

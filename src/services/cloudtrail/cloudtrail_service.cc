@@ -26,18 +26,19 @@ CloudTrailService::CloudTrailService(CloudTrailDeps deps) : deps_(std::move(deps
 }
 
 std::vector<std::string> CloudTrailService::Operations() const {
-  std::vector<std::string> ops = {"LookupEvents"};
+  std::vector<std::string> ops = {"LookupEvents", "ListPublicKeys"};
   for (auto op : kTrailOperations) ops.emplace_back(op);
   return ops;
 }
 
 bool CloudTrailService::Serves(std::string_view operation) const {
-  return operation == "LookupEvents" || IsTrailOperation(operation);
+  return operation == "LookupEvents" || operation == "ListPublicKeys" || IsTrailOperation(operation);
 }
 
 Status CloudTrailService::Handle(Call& call) {
   const std::string& op = call.operation;
   if (op == "LookupEvents") return LookupEvents(call);
+  if (op == "ListPublicKeys") return ListPublicKeys(call);
   if (IsTrailOperation(op) && deps_.trails == nullptr)
     return Status::Error("UnsupportedOperationException",
                          "Trails are not available on this server.", 400);

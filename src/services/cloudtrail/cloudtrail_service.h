@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "history/history_index.h"
+#include "integrity/integrity.h"
 #include "journal/journal.h"
 #include "services/service.h"
 #include "trails/collaborators.h"
@@ -23,6 +24,7 @@ struct CloudTrailDeps {
   trails::DeliveryStatusSource* status = nullptr;    // GetTrailStatus live fields
   trails::TrailListener* listener = nullptr;         // told after every trail change
   std::vector<std::string> regions;                  // enabled regions (shadow trails, limits)
+  integrity::SigningKeys* signing_keys = nullptr;    // ListPublicKeys (null: an empty list)
 };
 
 class CloudTrailService final : public Service {
@@ -36,6 +38,7 @@ class CloudTrailService final : public Service {
 
  private:
   Status LookupEvents(Call& call);
+  Status ListPublicKeys(Call& call);  // list_public_keys.cc (integrity.md §6)
 
   // Trails (trails.md §6; trail_ops.cc, trail_tags.cc, trail_selectors.cc).
   Status CreateTrail(Call& call);
