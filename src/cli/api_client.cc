@@ -386,4 +386,92 @@ Result<std::string> ApiClient::Call(std::string_view operation, std::string_view
   return std::move(res->body);
 }
 
+Result<RawHttpResponse> ApiClient::SendRequest(const RawHttpRequest& request) {
+  const std::string& region = request.region.empty() ? options_.region : request.region;
+  const std::string& service = request.service.empty() ? options_.service : request.service;
+  bhttp::verb verb = bhttp::string_to_verb(request.method);
+  if (verb == bhttp::verb::unknown) {
+    return Status::Error(kErrTransport, "unsupported HTTP method " + request.method, 400);
+  }
+  const std::string_view body = request.body;
+  auto io_timeout = options_.io_timeout +
+                    options_.io_timeout_per_mib * static_cast<int64_t>(body.size() >> 20);
+
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    Connection& c = *conn_;
+    const bool reused = c.open;
+    if (!c.open) {
+      boost::system::error_code ec;
+      tcp::resolver resolver(c.ioc);
+      auto results = resolver.resolve(endpoint_.host, std::to_string(endpoint_.port), ec);
+      if (ec) {
+        return Status::Error(kErrConnectionFailed, "cannot resolve " + endpoint_.host + ": " +
+                                                       ec.message(), 503);
+      }
+      c.stream.expires_after(options_.connect_timeout);
+      c.stream.async_connect(results, [&ec](const boost::system::error_code& e,
+                                            const tcp::endpoint&) { ec = e; });
+      c.Run();
+      if (ec) {
+        c.stream.close();
+        std::string why = ec == beast::error::timeout ? "timed out" : ec.message();
+        return Status::Error(kErrConnectionFailed,
+                             "cannot connect to " + endpoint_.ToString() + ": " + why, 503);
+      }
+      c.stream.socket().set_option(tcp::no_delay(true), ec);
+      c.open = true;
+    }
+
+    std::vector<Header> headers{{"Host", endpoint_.host_header}};
+    headers.insert(headers.end(), request.headers.begin(), request.headers.end());
+    auth::SignRequest(request.method, request.target, &headers, body,
+                      credentials_.access_key_id, credentials_.secret_access_key, region,
+                      service, NowSeconds(), credentials_.session_token);
+
+    bhttp::request<bhttp::span_body<const char>> req{verb, request.target, 11};
+    for (const auto& h : headers) req.set(h.name, h.value);
+    req.set(bhttp::field::user_agent, options_.user_agent);
+    req.body() = boost::span<const char>(body.data(), body.size());
+    req.keep_alive(true);
+    req.prepare_payload();
+
+    boost::system::error_code ec;
+    c.stream.expires_after(io_timeout);
+    bhttp::async_write(c.stream, req,
+                       [&ec](const boost::system::error_code& e, size_t) { ec = e; });
+    c.Run();
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(options_.max_response_bytes);
+    parser.header_limit(64 * 1024);
+    if (verb == bhttp::verb::head) parser.skip(true);
+    if (!ec) {
+      bhttp::async_read(c.stream, c.buffer, parser,
+                        [&ec](const boost::system::error_code& e, size_t) { ec = e; });
+      c.Run();
+    }
+    if (ec) {
+      const bool timeout = ec == beast::error::timeout;
+      const bool nothing_read = !parser.got_some();
+      std::string what = timeout ? "timed out after " +
+                                       std::to_string(io_timeout.count() / 1000) + " s"
+                                 : ec.message();
+      c.Close();
+      if (!timeout && reused && nothing_read) continue;  // stale keep-alive: try once more
+      return Status::Error(timeout ? kErrTimeout : kErrTransport,
+                           "request to " + endpoint_.ToString() + " failed: " + what, 503);
+    }
+    RawHttpResponse out;
+    auto& msg = parser.get();
+    out.status = static_cast<int>(msg.result_int());
+    for (const auto& field : msg) {
+      out.headers.push_back({std::string(field.name_string()), std::string(field.value())});
+    }
+    bool keep = msg.keep_alive();
+    out.body = std::move(msg.body());
+    if (!keep) c.Close();
+    return out;
+  }
+  return Status::Error(kErrTransport, "request to " + endpoint_.ToString() + " failed", 503);
+}
+
 }  // namespace ot::cli

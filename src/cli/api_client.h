@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/header.h"
 #include "common/status.h"
 
 namespace ot::cli {
@@ -104,6 +105,23 @@ struct HttpResponse {
   std::string body;
 };
 
+// A request of any AWS protocol (S3 REST-XML, JSON 1.1 with another X-Amz-Target), for
+// ApiClient::SendRequest.
+struct RawHttpRequest {
+  std::string method = "GET";
+  std::string target = "/";      // request-target as sent: URI-encoded path and query
+  std::vector<Header> headers;   // sent and signed besides Host (no Host here)
+  std::string_view body;
+  std::string region;            // credential scope; empty = ApiClientOptions::region
+  std::string service;           // credential scope; empty = ApiClientOptions::service
+};
+
+struct RawHttpResponse {
+  int status = 0;
+  std::vector<Header> headers;   // names exactly as received
+  std::string body;
+};
+
 struct ApiClientOptions {
   std::chrono::milliseconds connect_timeout{10'000};
   // Time allowed for sending one request and reading its response, plus io_timeout_per_mib
@@ -134,6 +152,12 @@ class ApiClient {
   // As Send, then maps a non-2xx answer to ParseErrorBody's Status; returns the 2xx body.
   Result<std::string> Call(std::string_view operation, std::string_view body,
                            std::string_view content_type = kJsonContentType);
+
+  // Sends one signed request of any method and target on the same keep-alive connection
+  // (with the same reconnect-once rule as Send) and returns the status, the headers and the
+  // body, whatever the status. For service "s3" the signature covers X-Amz-Content-SHA256
+  // (added unless given). Same transport errors as Send.
+  Result<RawHttpResponse> SendRequest(const RawHttpRequest& request);
 
   const Endpoint& endpoint() const { return endpoint_; }
 

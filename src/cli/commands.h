@@ -9,6 +9,7 @@ void AddServeCommand(CLI::App& app);
 void AddJournalCommand(CLI::App& app);
 void AddImportCommand(CLI::App& app);
 void AddAdminCommand(CLI::App& app);
+void AddValidateLogsCommand(CLI::App& app);
 
 // The exit code the chosen subcommand set.
 int ExitCode();

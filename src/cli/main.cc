@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   ot::cli::AddJournalCommand(app);
   ot::cli::AddImportCommand(app);
   ot::cli::AddAdminCommand(app);
+  ot::cli::AddValidateLogsCommand(app);
   CLI11_PARSE(app, argc, argv);
   return ot::cli::ExitCode();
 }
