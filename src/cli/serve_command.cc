@@ -36,6 +36,7 @@ struct ServeFlags {
   std::string history_retention = "90d";
   std::string request_timeout = "20s";
   std::string lifecycle_day = "1d";
+  std::string signing_key_rotation = "30d";
   int threads = 0;
   bool bench_no_record = false;
 };
@@ -63,6 +64,7 @@ int RunServe(const ServeFlags& f) {
   o.history_retention_ms = *ParseDurationMillis(f.history_retention);
   o.request_timeout_ms = *ParseDurationMillis(f.request_timeout);
   o.lifecycle_day_ms = *ParseDurationMillis(f.lifecycle_day);
+  o.signing_key_rotation_ms = *ParseDurationMillis(f.signing_key_rotation);
   o.threads = f.threads;
   o.record = !f.bench_no_record;
 
@@ -110,6 +112,9 @@ void AddServeCommand(CLI::App& app) {
       ->envname("OPENTRAIL_REQUEST_TIMEOUT")->check(DurationCheck())->capture_default_str();
   cmd->add_option("--lifecycle-day", flags->lifecycle_day, "Tests only: the length of a lifecycle day")
       ->envname("OPENTRAIL_LIFECYCLE_DAY")->check(DurationCheck())->group("");
+  cmd->add_option("--signing-key-rotation", flags->signing_key_rotation,
+                  "How long a digest signing key is used before a new one is made")
+      ->envname("OPENTRAIL_SIGNING_KEY_ROTATION")->check(DurationCheck())->capture_default_str();
   cmd->add_option("--threads", flags->threads, "HTTP worker threads (0 = one per core)")
       ->envname("OPENTRAIL_THREADS");
   cmd->add_flag("--bench-no-record", flags->bench_no_record,

@@ -58,9 +58,10 @@ struct DeliveryService::Stream {
 };
 
 DeliveryService::DeliveryService(storage::KvStore* kv, journal::Journal* journal, trails::TrailStore* trails,
-                                 S3Destination* destination, DeliveryOptions options)
+                                 S3Destination* destination, integrity::SigningKeys* signing_keys,
+                                 DeliveryOptions options)
     : kv_(kv), journal_(journal), trails_(trails), destination_(destination), options_(std::move(options)),
-      state_(kv) {
+      state_(kv), digests_(kv, &state_, destination, signing_keys, options_.digest_interval_ms) {
   if (options_.interval_ms <= 0) options_.interval_ms = 1000;
 }
 
@@ -140,6 +141,7 @@ ot::Status DeliveryService::LoadStreams() {
       ++it;
     } else {
       state_.Forget(it->second->id);  // the trail is gone; so are its unwritten files
+      digests_.Forget(it->second->id);
       it = streams_.erase(it);
     }
   }
@@ -245,7 +247,24 @@ ot::Status DeliveryService::DeliverWindow(int64_t window_end_ms) {
     s.bytes = 0;
     active.push_back(&s);
   }
-  if (active.empty()) return ot::Status::Ok();
+  if (!active.empty()) OT_RETURN_IF_ERROR(Scan(active, file_time));
+  // Digests: after this pass every file delivered before now is recorded.
+  int64_t after = NowMillis();
+  for (auto& [key, sp] : streams_) {
+    trails::DeliveryStatus status = sp->state.status;
+    digests_.Run(sp->id, sp->trail, after, &status);
+    if (status.latest_digest_delivery_ms != sp->state.status.latest_digest_delivery_ms ||
+        status.latest_digest_delivery_error != sp->state.status.latest_digest_delivery_error) {
+      state_.SaveStatus(sp->id, status);
+      std::lock_guard lock(mu_);
+      sp->state.status = status;
+    }
+  }
+  UpdateJournalFloor();
+  return ot::Status::Ok();
+}
+
+ot::Status DeliveryService::Scan(const std::vector<Stream*>& active, int64_t file_time) {
 
   auto emit = [&](Stream& s, uint64_t next_cursor) -> ot::Status {
     PendingFile file;
@@ -316,7 +335,6 @@ ot::Status DeliveryService::DeliverWindow(int64_t window_end_ms) {
       s->state.cursor = s->scan_to + 1;
     }
   }
-  UpdateJournalFloor();
   return ot::Status::Ok();
 }
 

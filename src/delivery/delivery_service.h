@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "delivery/delivery_state.h"
+#include "delivery/digest_writer.h"
 #include "delivery/s3_destination.h"
 #include "journal/journal.h"
 #include "trails/collaborators.h"
@@ -30,6 +31,7 @@ namespace ot::delivery {
 
 struct DeliveryOptions {
   int64_t interval_ms = 5 * 60'000;
+  int64_t digest_interval_ms = 60 * 60'000;
   std::vector<std::string> regions;       // enabled regions (multi-region trails cover all)
   size_t max_records_per_file = 10'000;   // delivery.md §3 (opentrail)
   size_t max_bytes_per_file = 20u << 20;  // uncompressed
@@ -37,8 +39,9 @@ struct DeliveryOptions {
 
 class DeliveryService final : public trails::TrailListener, public trails::DeliveryStatusSource {
  public:
+  // `signing_keys` may be null (no digests).
   DeliveryService(storage::KvStore* kv, journal::Journal* journal, trails::TrailStore* trails,
-                  S3Destination* destination, DeliveryOptions options);
+                  S3Destination* destination, integrity::SigningKeys* signing_keys, DeliveryOptions options);
   ~DeliveryService() override;
 
   // Re-writes files announced before a crash, then starts the loop.
@@ -55,6 +58,7 @@ class DeliveryService final : public trails::TrailListener, public trails::Deliv
   struct Stream;
   void Loop();
   ot::Status LoadStreams();
+  ot::Status Scan(const std::vector<Stream*>& active, int64_t file_time);
   ot::Status FlushPending(Stream& s, int64_t now_ms);
   ot::Status WriteFile(Stream& s, const PendingFile& file, const std::vector<std::string>& records, int64_t now_ms);
   ot::Status RecordsOf(const PendingFile& file, std::vector<std::string>* out);
@@ -66,6 +70,7 @@ class DeliveryService final : public trails::TrailListener, public trails::Deliv
   S3Destination* destination_;
   DeliveryOptions options_;
   DeliveryState state_;
+  DigestWriter digests_;
 
   std::mutex mu_;  // streams_ and statuses_
   std::map<std::string, std::unique_ptr<Stream>> streams_;  // by StreamId::Key()

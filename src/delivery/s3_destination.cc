@@ -55,7 +55,8 @@ Status S3Destination::CheckCloudWatchLogs(const trails::Trail&, const std::strin
   return Status::Error("InvalidCloudWatchLogsLogGroupArnException", "Check the log group ARN: CloudTrail can't validate it.", 400);
 }
 
-Status S3Destination::Write(const trails::Trail& trail, const std::string& key, const std::string& gzipped) {
+Status S3Destination::Write(const trails::Trail& trail, const std::string& key, const std::string& gzipped,
+                            const std::map<std::string, std::string>& user_metadata) {
   auto bucket = store_->GetBucket(trail.s3_bucket);
   if (!bucket.ok()) return bucket.status();
   auto put = CloudTrailRequest(trail, "s3:PutObject", "arn:aws:s3:::" + trail.s3_bucket + "/" + key);
@@ -65,6 +66,7 @@ Status S3Destination::Write(const trails::Trail& trail, const std::string& key, 
   objectstore::PutOptions options;
   options.content_type = "application/json";
   options.content_encoding = "gzip";
+  options.user_metadata = user_metadata;  // lowercase names: validators read them verbatim
   auto written = store_->PutObject(trail.s3_bucket, key, gzipped, options);
   return written.ok() ? Status::Ok() : written.status();
 }

@@ -3,6 +3,7 @@
 // `cloudtrail.amazonaws.com` so the bucket policy decides (delivery.md §3, §8).
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "objectstore/object_store.h"
@@ -24,7 +25,8 @@ class S3Destination final : public trails::DestinationChecks {
 
   // Writes one object as CloudTrail would. Errors carry S3's code (AccessDenied,
   // NoSuchBucket, ServiceUnavailable, ...) for LatestDeliveryError.
-  Status Write(const trails::Trail& trail, const std::string& key, const std::string& gzipped);
+  Status Write(const trails::Trail& trail, const std::string& key, const std::string& gzipped,
+               const std::map<std::string, std::string>& user_metadata = {});
 
  private:
   objectstore::ObjectStore* store_;

@@ -43,6 +43,7 @@ std::vector<std::unique_ptr<services::Service>> AllServices(const ServiceDeps& d
   ct.status = d.delivery_status;
   ct.listener = d.trail_listener;
   ct.regions = d.regions;
+  ct.signing_keys = d.signing_keys;
   all.push_back(std::make_unique<services::CloudTrailService>(std::move(ct)));
   all.push_back(std::make_unique<services::OpenTrailService>(d.identities, d.journal, d.history));
   all.push_back(std::make_unique<services::S3Service>(d.objects));
@@ -116,12 +117,17 @@ Status App::Start() {
   trails_ = std::make_unique<trails::TrailStore>(store_.get());
   delivery_access_ = std::make_unique<services::s3::S3Access>(objects_.get());
   destination_ = std::make_unique<delivery::S3Destination>(objects_.get(), delivery_access_.get());
+  auto signing = integrity::SigningKeys::Open(store_.get(), kMetaFamily, master_keys_.get(),
+                                             options_.signing_key_rotation_ms);
+  if (!signing.ok()) return signing.status();
+  signing_keys_ = std::move(*signing);
   delivery::DeliveryOptions dopts;
   dopts.interval_ms = options_.delivery_interval_ms;
+  dopts.digest_interval_ms = options_.digest_interval_ms;
   dopts.regions = options_.regions;
   if (dopts.regions.empty()) dopts.regions = {options_.region};
   delivery_ = std::make_unique<delivery::DeliveryService>(store_.get(), journal_.get(), trails_.get(),
-                                                          destination_.get(), dopts);
+                                                          destination_.get(), signing_keys_.get(), dopts);
   OT_RETURN_IF_ERROR(delivery_->Start());
 
   auto token_secret = ServerSecret("lookup-token-secret");
@@ -135,6 +141,7 @@ Status App::Start() {
   deps.history = history_.get();
   deps.objects = objects_.get();
   deps.token_secret = *token_secret;
+  deps.signing_keys = signing_keys_.get();
   deps.trails = trails_.get();
   deps.trail_checks = destination_.get();
   deps.delivery_status = delivery_.get();

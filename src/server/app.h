@@ -12,6 +12,7 @@
 #include "common/status.h"
 #include "http/server.h"
 #include "history/history_index.h"
+#include "integrity/integrity.h"
 #include "journal/journal.h"
 #include "objectstore/object_store.h"
 #include "services/s3/lifecycle.h"
@@ -37,6 +38,7 @@ struct ServeOptions {
   int threads = 0;                           // 0 = one per core
   int64_t request_timeout_ms = 20'000;       // headers must arrive within this
   int64_t lifecycle_day_ms = 86'400'000;     // test-only: length of a lifecycle "day"
+  int64_t signing_key_rotation_ms = 30LL * 86'400'000;  // digest signing keys per region
   bool record = true;                        // bench-only switch
 };
 
@@ -67,6 +69,7 @@ class App {
   std::unique_ptr<trails::TrailStore> trails_;
   std::unique_ptr<services::s3::S3Access> delivery_access_;
   std::unique_ptr<delivery::S3Destination> destination_;
+  std::unique_ptr<integrity::SigningKeys> signing_keys_;
   std::unique_ptr<delivery::DeliveryService> delivery_;
   std::unique_ptr<Gateway> gateway_;
   std::unique_ptr<http::Server> http_;
@@ -85,6 +88,7 @@ struct ServiceDeps {
   history::HistoryIndex* history = nullptr;
   objectstore::ObjectStore* objects = nullptr;
   std::string token_secret;  // authenticates LookupEvents paging tokens
+  integrity::SigningKeys* signing_keys = nullptr;
   trails::TrailStore* trails = nullptr;
   trails::DestinationChecks* trail_checks = nullptr;
   trails::DeliveryStatusSource* delivery_status = nullptr;
