@@ -11,15 +11,22 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 
+#include "auth/sigv4.h"
 #include "cli/validate_logs.h"
 #include "common/crypto.h"
+#include "common/header.h"
 
 namespace ot::cli::validate_logs {
 namespace {
@@ -993,6 +1000,263 @@ TEST(ValidateLogsRun, SourceRegionFromRegionOption) {
   DigestScope scope = Scope();
   scope.source_region = "eu-west-1";
   EXPECT_EQ(s3.markers[0], DigestMarker(scope, T("2026-11-24T00:00:00Z")));
+}
+
+// ---- the HTTP backend against an in-process fake endpoint ---------------------------------------
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+
+constexpr const char* kAccessKey = "AKIAVALIDATELOGS0001";
+constexpr const char* kSecretKey = "dmFsaWRhdGUtbG9ncy1zZWNyZXQtc2VjcmV0LTAx";
+
+struct SeenRequest {
+  std::string method, target, service, region, amz_target, body, signature_error;
+};
+
+struct Reply {
+  int status = 200;
+  std::vector<ot::Header> headers;
+  std::string body;
+};
+
+// One thread per connection; every request's SigV4 signature is checked.
+class FakeEndpoint {
+ public:
+  using Handler = std::function<Reply(const SeenRequest&)>;
+  explicit FakeEndpoint(Handler handler) : handler_(std::move(handler)), acceptor_(ioc_) {
+    tcp::endpoint ep(net::ip::make_address("127.0.0.1"), 0);
+    acceptor_.open(ep.protocol());
+    acceptor_.bind(ep);
+    acceptor_.listen();
+    port_ = acceptor_.local_endpoint().port();
+    accept_thread_ = std::thread([this] {
+      for (;;) {
+        auto socket = std::make_shared<tcp::socket>(ioc_);
+        boost::system::error_code ec;
+        acceptor_.accept(*socket, ec);
+        if (stop_ || ec) return;
+        std::lock_guard<std::mutex> l(mu_);
+        sockets_.push_back(socket);
+        threads_.emplace_back([this, socket] { Serve(*socket); });
+      }
+    });
+  }
+  ~FakeEndpoint() {
+    stop_ = true;
+    {
+      net::io_context ioc;
+      tcp::socket s(ioc);
+      boost::system::error_code ec;
+      s.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port_), ec);
+    }
+    accept_thread_.join();
+    std::lock_guard<std::mutex> l(mu_);
+    for (auto& s : sockets_) {
+      boost::system::error_code ec;
+      s->shutdown(tcp::socket::shutdown_both, ec);
+    }
+    for (auto& t : threads_) t.join();
+  }
+  Endpoint endpoint() const { return *ParseEndpoint("http://127.0.0.1:" + std::to_string(port_)); }
+  std::vector<SeenRequest> seen() {
+    std::lock_guard<std::mutex> l(mu_);
+    return seen_;
+  }
+
+ private:
+  void Serve(tcp::socket& socket) {
+    beast::flat_buffer buffer;
+    while (!stop_) {
+      bhttp::request_parser<bhttp::string_body> parser;
+      boost::system::error_code ec;
+      bhttp::read(socket, buffer, parser, ec);
+      if (ec) return;
+      auto& req = parser.get();
+      std::vector<ot::Header> headers;
+      for (const auto& f : req) headers.push_back({std::string(f.name_string()), std::string(f.value())});
+      SeenRequest r;
+      r.method = std::string(req.method_string());
+      r.target = std::string(req.target());
+      r.body = req.body();
+      r.amz_target = std::string(FindHeader(headers, "X-Amz-Target"));
+      auth::RequestView view{r.method, r.target, &headers};
+      auto params = auth::ExtractSigV4(view);
+      if (!params.ok()) {
+        r.signature_error = params.status().ToString();
+      } else {
+        r.service = params->service;
+        r.region = params->region;
+        auto hash = auth::PayloadHashFor(*params, r.body);
+        Status v = hash.ok() ? auth::VerifySignature(view, *params, kSecretKey, params->service == "s3", *hash)
+                             : hash.status();
+        if (!v.ok()) r.signature_error = v.ToString();
+      }
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        seen_.push_back(r);
+      }
+      Reply out = handler_(r);
+      bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(out.status), 11};
+      for (auto& h : out.headers) res.insert(h.name, h.value);
+      res.body() = out.body;
+      res.keep_alive(true);
+      res.prepare_payload();
+      bhttp::write(socket, res, ec);
+      if (ec) return;
+    }
+  }
+
+  Handler handler_;
+  net::io_context ioc_;
+  tcp::acceptor acceptor_;
+  uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::vector<SeenRequest> seen_;
+  std::vector<std::shared_ptr<tcp::socket>> sockets_;
+  std::vector<std::thread> threads_;
+  std::thread accept_thread_;
+};
+
+std::unique_ptr<Backend> BackendFor(const FakeEndpoint& server) {
+  HttpBackendConfig config;
+  config.cloudtrail_endpoint = server.endpoint();
+  config.s3_endpoint = server.endpoint();
+  config.credentials.access_key_id = kAccessKey;
+  config.credentials.secret_access_key = kSecretKey;
+  config.region = "eu-central-1";
+  config.max_connections = 4;
+  return MakeHttpBackend(config);
+}
+
+TEST(ValidateLogsHttp, CloudTrailCalls) {
+  FakeEndpoint server([](const SeenRequest& r) {
+    if (r.amz_target.ends_with(".DescribeTrails")) {
+      return Reply{200, {}, R"({"trailList":[{"Name":"audit","TrailARN":"arn:aws:cloudtrail:us-east-1:111122223333:trail/audit","S3BucketName":"b","S3KeyPrefix":"p","IsOrganizationTrail":true}]})"};
+    }
+    if (r.amz_target.ends_with(".ListPublicKeys")) {
+      return Reply{200, {}, R"({"PublicKeyList":[{"Value":"AAAA","ValidityStartTime":1.0,"ValidityEndTime":2.0,"Fingerprint":"ff"}]})"};
+    }
+    if (r.amz_target.ends_with(".DescribeOrganization")) return Reply{200, {}, R"({"Organization":{"Id":"o-abc"}})"};
+    return Reply{400, {}, R"({"__type":"UnknownOperationException","message":"no"})"};
+  });
+  auto backend = BackendFor(server);
+  auto trails = backend->DescribeTrails();
+  ASSERT_TRUE(trails.ok()) << trails.status().ToString();
+  ASSERT_EQ(trails->size(), 1u);
+  EXPECT_EQ((*trails)[0].s3_bucket, "b");
+  EXPECT_EQ((*trails)[0].s3_key_prefix, std::optional<std::string>("p"));
+  EXPECT_TRUE((*trails)[0].is_organization_trail);
+  auto keys = backend->ListPublicKeys(1795478400, 1795485600);
+  ASSERT_TRUE(keys.ok());
+  ASSERT_EQ(keys->size(), 1u);
+  EXPECT_EQ((*keys)[0].fingerprint, "ff");
+  EXPECT_EQ((*keys)[0].value, "AAAA");
+  auto org = backend->DescribeOrganizationId();
+  ASSERT_TRUE(org.ok());
+  EXPECT_EQ(*org, "o-abc");
+
+  auto seen = server.seen();
+  ASSERT_EQ(seen.size(), 3u);
+  for (auto& r : seen) EXPECT_EQ(r.signature_error, "") << r.amz_target;
+  EXPECT_EQ(seen[0].amz_target, "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.DescribeTrails");
+  EXPECT_EQ(seen[0].body, "{}");
+  EXPECT_EQ(seen[0].service, "cloudtrail");
+  EXPECT_EQ(seen[0].region, "eu-central-1");
+  auto body = boost::json::parse(seen[1].body);
+  EXPECT_EQ(body.at("StartTime").as_int64(), 1795478400);  // integers, as botocore sends
+  EXPECT_EQ(body.at("EndTime").as_int64(), 1795485600);
+  EXPECT_EQ(seen[2].service, "organizations");
+}
+
+TEST(ValidateLogsHttp, S3Calls) {
+  std::atomic<int> failures{1};
+  FakeEndpoint server([&](const SeenRequest& r) -> Reply {
+    if (r.target == "/logs-bucket?location") {
+      return Reply{200, {}, R"(<?xml version="1.0" encoding="UTF-8"?><LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">eu-west-1</LocationConstraint>)"};
+    }
+    if (r.target.starts_with("/logs-bucket?")) {
+      // Page 1: truncated, no NextMarker (the next marker is the last key); keys URL-encoded.
+      if (r.target.find("marker=AWSLogs%2Fa%20b") == std::string::npos) {
+        return Reply{200, {}, R"(<ListBucketResult><Name>logs-bucket</Name><Prefix>AWSLogs</Prefix><EncodingType>url</EncodingType><IsTruncated>true</IsTruncated><Contents><Key>AWSLogs/a%2Bx</Key></Contents><Contents><Key>AWSLogs/a%20b</Key></Contents></ListBucketResult>)"};
+      }
+      return Reply{200, {}, R"(<ListBucketResult><Name>logs-bucket</Name><IsTruncated>false</IsTruncated><Contents><Key>AWSLogs/z</Key></Contents></ListBucketResult>)"};
+    }
+    if (r.target == "/logs-bucket/AWSLogs/d%20e.json.gz") {
+      if (failures-- > 0) return Reply{500, {}, "<Error><Code>InternalError</Code><Message>retry me</Message></Error>"};
+      return Reply{200, {{"x-amz-meta-signature", "abcd"}, {"X-Amz-Meta-Other", "v"}, {"ETag", "\"1\""}}, "BODY"};
+    }
+    return Reply{404, {}, "<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>"};
+  });
+  auto backend = BackendFor(server);
+  auto loc = backend->GetBucketLocation("logs-bucket");
+  ASSERT_TRUE(loc.ok()) << loc.status().ToString();
+  EXPECT_EQ(*loc, "eu-west-1");
+
+  auto page = backend->ListObjects("logs-bucket", "eu-west-1", "AWSLogs/x y", "");
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  EXPECT_TRUE(page->truncated);
+  EXPECT_EQ(page->next_marker, "");
+  EXPECT_EQ(page->keys, (std::vector<std::string>{"AWSLogs/a+x", "AWSLogs/a b"}));
+  page = backend->ListObjects("logs-bucket", "eu-west-1", "AWSLogs/x y", page->keys.back());
+  ASSERT_TRUE(page.ok());
+  EXPECT_FALSE(page->truncated);
+  EXPECT_EQ(page->keys, (std::vector<std::string>{"AWSLogs/z"}));
+
+  auto object = backend->GetObject("logs-bucket", "eu-west-1", "AWSLogs/d e.json.gz");
+  ASSERT_TRUE(object.ok()) << object.status().ToString();
+  EXPECT_EQ(object->body, "BODY");
+  EXPECT_EQ(object->metadata.at("signature"), "abcd");
+  EXPECT_EQ(object->metadata.at("Other"), "v");  // case kept, as botocore does
+  EXPECT_EQ(object->metadata.size(), 2u);
+
+  auto missing = backend->GetObject("logs-bucket", "eu-west-1", "nope");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), "NoSuchKey");
+  EXPECT_EQ(missing.status().message(), "The specified key does not exist.");
+
+  auto seen = server.seen();
+  for (auto& r : seen) {
+    EXPECT_EQ(r.signature_error, "") << r.target;
+    EXPECT_EQ(r.service, "s3");
+    EXPECT_EQ(r.method, "GET");
+  }
+  EXPECT_EQ(seen[0].region, "eu-central-1");  // GetBucketLocation: the CLI's region
+  EXPECT_EQ(seen[1].region, "eu-west-1");     // then the bucket's region
+  EXPECT_EQ(seen[1].target, "/logs-bucket?encoding-type=url&prefix=AWSLogs%2Fx%20y");
+  EXPECT_EQ(seen[2].target, "/logs-bucket?encoding-type=url&marker=AWSLogs%2Fa%20b&prefix=AWSLogs%2Fx%20y");
+  EXPECT_EQ(seen.size(), 6u);  // one GetObject retried after the 500
+}
+
+TEST(ValidateLogsHttp, WholeRunOverHttp) {
+  // The §11 test vector served over HTTP, validated with the key from ListPublicKeys.
+  FakeEndpoint server([](const SeenRequest& r) -> Reply {
+    if (r.amz_target.ends_with(".ListPublicKeys")) {
+      return Reply{200, {}, std::string(R"({"PublicKeyList":[{"Value":")") + kVectorKey + R"(","Fingerprint":")" +
+                                kVectorFingerprint + R"("}]})"};
+    }
+    if (r.target == "/trail-bucket?location") return Reply{200, {}, "<LocationConstraint/>"};
+    if (r.target.starts_with("/trail-bucket?")) {
+      return Reply{200, {}, std::string("<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>") +
+                                kVectorDigestKey + "</Key></Contents></ListBucketResult>"};
+    }
+    if (r.target == std::string("/trail-bucket/") + kVectorDigestKey) {
+      return Reply{200, {{"x-amz-meta-signature", kVectorSignature}, {"x-amz-meta-signature-algorithm", "SHA256withRSA"}},
+                   Gzip(kVectorDigest)};
+    }
+    if (r.target == std::string("/trail-bucket/") + kVectorLogKey) return Reply{200, {}, Gzip(kVectorLog)};
+    return Reply{404, {}, "<Error><Code>NoSuchKey</Code><Message>no</Message></Error>"};
+  });
+  auto backend = BackendFor(server);
+  Options o = BaseOptions("2026-11-24T00:00:00Z", "2026-11-24T12:00:00Z");
+  StringOutput out;
+  EXPECT_EQ(validate_logs::Run(o, backend.get(), &out), 0) << out.err;
+  EXPECT_EQ(out.err, "");
+  EXPECT_TRUE(out.out.ends_with("\n1/1 digest files valid\n1/1 log files valid\n")) << out.out;
+  for (auto& r : server.seen()) EXPECT_EQ(r.signature_error, "") << r.target;
 }
 
 }  // namespace
