@@ -109,7 +109,7 @@ class IntegrityTest(unittest.TestCase):
         for name, run in (("aws", self.aws_validate), ("native", self.native_validate)):
             p = run()
             self.assertEqual(p.returncode, 1, f"{name}: {p.stdout}{p.stderr}")
-            invalid = [l for l in (p.stdout + p.stderr).splitlines() if "INVALID" in l]
+            invalid = [l for l in (p.stdout + p.stderr).splitlines() if "\tINVALID" in l]
             self.assertEqual(len(invalid), 2, f"{name}: {invalid}")
             text = "\n".join(invalid)
             self.assertIn(f"s3://validated-logs/{modified}\tINVALID: hash value doesn't match", text, name)
