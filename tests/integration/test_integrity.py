@@ -120,3 +120,43 @@ class IntegrityTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ChainRestartTest(unittest.TestCase):
+    def test_stop_start_closes_and_restarts_the_chain(self):
+        server = Server(extra_args=("--delivery-interval", "1s", "--digest-interval", "2s")).start()
+        try:
+            account = server.client("sts").get_caller_identity()["Account"]
+            arn = f"arn:aws:cloudtrail:us-east-1:{account}:trail/restarted"
+            s3, ct, sts = server.client("s3"), server.client("cloudtrail"), server.client("sts")
+            s3.create_bucket(Bucket="restart-logs")
+            s3.put_bucket_policy(Bucket="restart-logs", Policy=cloudtrail_policy("restart-logs", [arn], [account]))
+            ct.create_trail(Name="restarted", S3BucketName="restart-logs", EnableLogFileValidation=True)
+            start = time.time() - 5
+            ct.start_logging(Name="restarted")
+            for _ in range(3):
+                sts.get_caller_identity()
+                time.sleep(1.5)
+            ct.stop_logging(Name="restarted")
+            time.sleep(4)
+            ct.start_logging(Name="restarted")
+            for _ in range(3):
+                sts.get_caller_identity()
+                time.sleep(1.5)
+            time.sleep(5)
+            digests = []
+            for p in s3.get_paginator("list_objects_v2").paginate(Bucket="restart-logs"):
+                digests += [o["Key"] for o in p.get("Contents", []) if "/CloudTrail-Digest/" in o["Key"]]
+            starts = [k for k in sorted(digests) if json.loads(gzip.decompress(
+                s3.get_object(Bucket="restart-logs", Key=k)["Body"].read()))["previousDigestSignature"] is None]
+            self.assertEqual(len(starts), 2, "one chain before the stop, a new one after the start")
+            ak, sk = server.credentials()
+            env = dict(os.environ, AWS_ENDPOINT_URL=server.endpoint, AWS_ACCESS_KEY_ID=ak, AWS_SECRET_ACCESS_KEY=sk,
+                       AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
+            p = subprocess.run(["aws", "cloudtrail", "validate-logs", "--trail-arn", arn, "--start-time", iso(start),
+                                "--end-time", iso(time.time())], env=env, capture_output=True, text=True, timeout=300)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            self.assertNotIn("\tINVALID", p.stdout + p.stderr)
+            self.assertIn("No log files were delivered by CloudTrail between", p.stderr)
+        finally:
+            server.cleanup()
