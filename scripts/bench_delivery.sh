@@ -459,7 +459,7 @@ if [ -s "$WORK/latency.out" ] && grep -q '^RESULT' "$WORK/latency.out"; then
   P50=$(field "$WORK/latency.out" p50_ms)
   P99=$(field "$WORK/latency.out" p99_ms)
   say "  call -> object latency, --delivery-interval 1s, $RATE calls/s for $DURATION s (STS GetCallerIdentity and S3 PutObject alternately): p50 $P50 ms, p90 $(field "$WORK/latency.out" p90_ms) ms, p99 $P99 ms, max $(field "$WORK/latency.out" max_ms) ms over $(field "$WORK/latency.out" calls) calls ($(field "$WORK/latency.out" missing) missing)"
-  say "    sts p50/p99 $(field "$WORK/latency.out" sts_p50_ms)/$(field "$WORK/latency.out" sts_p99_ms) ms, PutObject p50/p99 $(field "$WORK/latency.out" put_p50_ms)/$(field "$WORK/latency.out" put_p99_ms) ms; bucket listed every 25 ms (listing p50 $(field "$WORK/latency.out" list_p50_ms) ms: adds ~15-40 ms); AWS averages ~5 min"
+  say "    sts p50/p99 $(field "$WORK/latency.out" sts_p50_ms)/$(field "$WORK/latency.out" sts_p99_ms) ms, PutObject p50/p99 $(field "$WORK/latency.out" put_p50_ms)/$(field "$WORK/latency.out" put_p99_ms) ms; bucket listed every 25 ms (listing p50 $(field "$WORK/latency.out" list_p50_ms) ms: detection adds 0-26 ms, ~13 ms on average); AWS averages ~5 min"
   say "    aim p99 < interval + 1 s = 2000 ms: $(verdict "$(calc "%d" "$P99 < 2000")")"
 fi
 if grep -q '^RESULT' "$WORK/gzip.out" 2>/dev/null; then
