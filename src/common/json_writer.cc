@@ -1,6 +1,12 @@
 #include "common/json_writer.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace ot {
 
@@ -24,51 +30,97 @@ size_t Utf8SequenceLength(std::string_view s, size_t i) {
   }
   return n;
 }
+
+// Position of the first byte at or after i that cannot be copied as is: '"', '\\', a control
+// character or any byte >= 0x80 (UTF-8, checked separately); n when there is none.
+inline size_t FindSpecial(const char* p, size_t i, size_t n) {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i space = _mm_set1_epi8(0x20);
+  for (; i + 16 <= n; i += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    // Signed compare: bytes >= 0x80 are negative, so "< 0x20" catches them too.
+    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                             _mm_cmplt_epi8(v, space));
+    int mask = _mm_movemask_epi8(m);
+    if (mask != 0) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+  }
+#endif
+  for (; i < n; ++i) {
+    unsigned char c = static_cast<unsigned char>(p[i]);
+    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') return i;
+  }
+  return n;
+}
 }  // namespace
 
 void AppendJsonString(std::string* out, std::string_view s) {
-  out->push_back('"');
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-      size_t j = i + 1;
-      while (j < s.size()) {
-        unsigned char d = static_cast<unsigned char>(s[j]);
-        if (d < 0x20 || d >= 0x80 || d == '"' || d == '\\') break;
-        ++j;
-      }
-      out->append(s.data() + i, j - i);
-      i = j;
-      continue;
+  const char* p = s.data();
+  const size_t n = s.size();
+  // Written in place: room for the text and a few escapes, grown when escapes need more.
+  size_t w = out->size();
+  size_t end = w + n + n / 8 + 16;
+  out->resize(end);
+  char* d = out->data();
+  auto room = [&](size_t k) {
+    if (w + k > end) {
+      end = std::max(end + end / 2, w + k + 16);
+      out->resize(end);
+      d = out->data();
     }
+  };
+  d[w++] = '"';
+  size_t i = 0;
+  while (true) {
+    size_t j = FindSpecial(p, i, n);
+    room(j - i + 8);  // the run, the longest escape (6) and the closing quote
+    std::memcpy(d + w, p + i, j - i);
+    w += j - i;
+    i = j;
+    if (i == n) break;
+    unsigned char c = static_cast<unsigned char>(p[i]);
+    char e = 0;
     switch (c) {
-      case '"': out->append("\\\""); ++i; continue;
-      case '\\': out->append("\\\\"); ++i; continue;
-      case '\n': out->append("\\n"); ++i; continue;
-      case '\r': out->append("\\r"); ++i; continue;
-      case '\t': out->append("\\t"); ++i; continue;
-      case '\b': out->append("\\b"); ++i; continue;
-      case '\f': out->append("\\f"); ++i; continue;
+      case '"': e = '"'; break;
+      case '\\': e = '\\'; break;
+      case '\n': e = 'n'; break;
+      case '\r': e = 'r'; break;
+      case '\t': e = 't'; break;
+      case '\b': e = 'b'; break;
+      case '\f': e = 'f'; break;
       default: break;
     }
-    if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out->append(buf);
+    if (e != 0) {
+      d[w++] = '\\';
+      d[w++] = e;
       ++i;
       continue;
     }
-    size_t n = Utf8SequenceLength(s, i);
-    if (n == 0) {
-      out->append("\xEF\xBF\xBD");  // U+FFFD
+    if (c < 0x20) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      d[w++] = '\\';
+      d[w++] = 'u';
+      d[w++] = '0';
+      d[w++] = '0';
+      d[w++] = kHex[c >> 4];
+      d[w++] = kHex[c & 15];
+      ++i;
+      continue;
+    }
+    size_t len = Utf8SequenceLength(s, i);
+    if (len == 0) {
+      std::memcpy(d + w, "\xEF\xBF\xBD", 3);  // U+FFFD
+      w += 3;
       ++i;
     } else {
-      out->append(s.data() + i, n);
-      i += n;
+      std::memcpy(d + w, p + i, len);
+      w += len;
+      i += len;
     }
   }
-  out->push_back('"');
+  d[w++] = '"';
+  out->resize(w);
 }
 
 JsonWriter& JsonWriter::Double(double v) {

@@ -2,14 +2,18 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -55,7 +59,8 @@ class HistoryIndex {
   HistoryIndex(storage::KvStore* store, journal::Journal* journal, HistoryOptions options);
   ~HistoryIndex();
 
-  // The family options history needs (its retention filter) for opening the store.
+  // The family options history needs (its retention filter, unlogged writes: the index is
+  // rebuilt from the journal after a crash) for opening the store.
   static storage::FamilyOptions Family(HistoryOptions options);
 
   // Indexes everything the journal holds now; then Start() keeps up in the background.
@@ -72,19 +77,44 @@ class HistoryIndex {
   bool WaitIndexed(uint64_t sequence, int64_t timeout_ms) const;
   // Whether an eventID is already recorded for the account (imports are deduplicated).
   Result<bool> HasEventId(std::string_view account, std::string_view event_id) const;
+  // The same for many (account, eventID) pairs at once: known[i] for ids[i].
+  Status HasEventIds(const std::vector<std::pair<std::string_view, std::string_view>>& ids,
+                     std::vector<bool>* known) const;
+  // Import dedup: (account, eventID)s just appended to the journal, through `last_sequence`.
+  // HasEventId(s) count them as known from now on (before they are indexed). The caller
+  // serializes a check with the append and this call.
+  void AddPending(const std::vector<std::pair<std::string_view, std::string_view>>& ids,
+                  uint64_t last_sequence);
   // Events older than this are outside history (INT64_MIN when kept forever).
   int64_t CutoffMs() const;
 
  private:
-  Status IndexFrom(uint64_t from, size_t max, size_t* indexed);
+  class PendingIds;
+  // Indexes the records waiting from `from` on as one batch; `indexed` = records read.
+  Status IndexFrom(uint64_t from, size_t* indexed);
   void Loop();
   void UpdateJournalFloor();
+  Status CheckLayout();
+  Status LoadScopes();
+  std::optional<uint32_t> FindScope(std::string_view scope) const;
+  Result<LookupPage> LookupEventId(const LookupQuery& query, const std::optional<Position>& after,
+                                   size_t max) const;
+  Result<LookupPage> ReadHits(std::vector<std::pair<journal::Location, Position>> found,
+                              LookupPage page) const;
 
   storage::KvStore* store_;
   journal::Journal* journal_;
   HistoryOptions options_;
   std::atomic<uint64_t> indexed_through_{0};
   std::map<uint64_t, int64_t> bucket_max_time_;  // journal bucket -> newest event time
+  // The scope dictionary (ScopePrefix -> sid). Only the indexer adds, after the batch that
+  // persists the new entries is written; lookups read under the shared lock.
+  mutable std::shared_mutex scopes_mu_;
+  std::unordered_map<std::string, uint32_t> scopes_;
+  uint32_t next_sid_ = 1;
+  std::chrono::steady_clock::time_point last_flush_;  // last flush history asked for
+  mutable std::mutex pending_mu_;
+  std::unique_ptr<PendingIds> pending_;  // guarded by pending_mu_
   std::atomic<bool> stopping_{false};
   mutable std::mutex mu_;
   mutable std::condition_variable indexed_cv_;

@@ -24,42 +24,41 @@ std::optional<bool> Bool(element e, std::string_view key) {
 
 void AddResource(std::vector<ResourceRef>* out, std::string_view type, std::string_view name) {
   if (name.empty()) return;
-  ResourceRef r{std::string(type), std::string(name)};
   for (auto& existing : *out)
-    if (existing == r) return;
-  out->push_back(std::move(r));
+    if (existing.type == type && existing.name == name) return;
+  out->push_back(ResourceRef{std::string(type), std::string(name)});
 }
 
 // history.md §4.1.
-std::optional<std::string> Username(element identity) {
+std::optional<std::string_view> Username(element identity) {
   std::string_view type = Str(identity, "type");
   std::string_view user = Str(identity, "userName");
   std::string_view arn = Str(identity, "arn");
-  if (type == "Root") return std::string(user.empty() ? "root" : user);
+  if (type == "Root") return user.empty() ? std::string_view("root") : user;
   if (type == "IAMUser" || type == "SAMLUser" || type == "WebIdentityUser") {
-    if (!user.empty()) return std::string(user);
+    if (!user.empty()) return user;
     return std::nullopt;
   }
   if (type == "AssumedRole") {
     auto pos = arn.rfind('/');
     if (pos != std::string_view::npos && arn.find("assumed-role/") != std::string_view::npos)
-      return std::string(arn.substr(pos + 1));
+      return arn.substr(pos + 1);
     std::string_view pid = Str(identity, "principalId");
     auto colon = pid.find(':');
-    if (colon != std::string_view::npos) return std::string(pid.substr(colon + 1));
+    if (colon != std::string_view::npos) return pid.substr(colon + 1);
     return std::nullopt;
   }
   if (type == "FederatedUser") {
     auto pos = arn.find("federated-user/");
-    if (pos != std::string_view::npos) return std::string(arn.substr(pos + 15));
+    if (pos != std::string_view::npos) return arn.substr(pos + 15);
     return std::nullopt;
   }
   if (type == "AWSService") {
     std::string_view by = Str(identity, "invokedBy");
-    if (!by.empty()) return std::string(by);
+    if (!by.empty()) return by;
     return std::nullopt;
   }
-  if (!user.empty()) return std::string(user);
+  if (!user.empty()) return user;
   return std::nullopt;
 }
 
@@ -116,11 +115,19 @@ bool Summarize(std::string_view record_json, RecordSummary* out) {
   if (parser.parse(record_json.data(), record_json.size(), true).get(record) != simdjson::SUCCESS ||
       !record.is_object())
     return false;
-  *out = RecordSummary{};
-  out->event_id = std::string(Str(record, "eventID"));
+  // Fields are assigned in place: a summary reused across records keeps its buffers.
+  out->event_id.assign(Str(record, "eventID"));
   auto time = ParseIso8601Millis(Str(record, "eventTime"));
-  out->account_id = std::string(Str(record, "recipientAccountId"));
-  out->region = std::string(Str(record, "awsRegion"));
+  out->account_id.assign(Str(record, "recipientAccountId"));
+  out->region.assign(Str(record, "awsRegion"));
+  out->event_time_ms = 0;
+  out->event_name.clear();
+  out->event_source.clear();
+  out->read_only.reset();
+  out->access_key_id.clear();
+  out->username.reset();
+  out->resources.clear();
+  out->category = Category::kOther;
   if (out->event_id.empty() || !time || out->account_id.empty()) return false;
   out->event_time_ms = *time;
 
@@ -131,8 +138,8 @@ bool Summarize(std::string_view record_json, RecordSummary* out) {
     out->category = Category::kInsight;
     element details;
     if (record["insightDetails"].get(details) == simdjson::SUCCESS) {
-      out->event_name = std::string(Str(details, "eventName"));
-      out->event_source = std::string(Str(details, "eventSource"));
+      out->event_name.assign(Str(details, "eventName"));
+      out->event_source.assign(Str(details, "eventSource"));
     }
     return true;
   }
@@ -145,13 +152,13 @@ bool Summarize(std::string_view record_json, RecordSummary* out) {
                         : Category::kOther;
   if (category == "Data" || category == "NetworkActivity") out->category = Category::kOther;
 
-  out->event_name = std::string(Str(record, "eventName"));
-  out->event_source = std::string(Str(record, "eventSource"));
+  out->event_name.assign(Str(record, "eventName"));
+  out->event_source.assign(Str(record, "eventSource"));
   out->read_only = Bool(record, "readOnly");
   element identity;
   if (record["userIdentity"].get(identity) == simdjson::SUCCESS && identity.is_object()) {
-    out->access_key_id = std::string(Str(identity, "accessKeyId"));
-    out->username = Username(identity);
+    out->access_key_id.assign(Str(identity, "accessKeyId"));
+    if (auto user = Username(identity)) out->username.emplace(*user);
   }
   Resources(record, &out->resources);
   return true;

@@ -2,7 +2,7 @@
 
 #include <fcntl.h>
 #include <unistd.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -31,10 +31,11 @@ uint64_t GetU64(const char* p) {
   for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(p[i]);
   return v;
 }
+// CRC-32 (IEEE 802.3, as zlib's crc32) — libdeflate's carry-less-multiply kernel is many
+// times faster than zlib's table walk, and computes the same value (files stay compatible).
 uint32_t FrameCrc(const char* seq_bytes, std::string_view payload) {
-  uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(seq_bytes), 8);
-  crc = crc32_z(crc, reinterpret_cast<const Bytef*>(payload.data()), payload.size());
-  return static_cast<uint32_t>(crc);
+  uint32_t crc = libdeflate_crc32(0, seq_bytes, 8);
+  return libdeflate_crc32(crc, payload.data(), payload.size());
 }
 }  // namespace
 

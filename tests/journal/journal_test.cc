@@ -10,6 +10,8 @@
 #include <set>
 #include <thread>
 
+#include <zlib.h>
+
 #include "journal/segment_file.h"
 #include "test_util.h"
 
@@ -65,6 +67,29 @@ TEST(SegmentFileTest, FramesRoundTripAndDetectCorruption) {
   EXPECT_TRUE(ParseSegmentFileName(SegmentFileName(123), &first));
   EXPECT_EQ(first, 123u);
   EXPECT_FALSE(ParseSegmentFileName("seg-x.log", &first));
+}
+
+// Frames carry zlib's CRC-32 of (sequence bytes ‖ payload); journals written before the
+// checksum moved to libdeflate must still open, and the other way round.
+TEST(SegmentFileTest, FrameChecksumIsZlibCrc32) {
+  std::string payload;
+  for (int i = 0; i < 5000; ++i) payload.push_back(static_cast<char>((i * 131) ^ (i >> 3)));
+  for (size_t len : {size_t{0}, size_t{1}, size_t{15}, size_t{64}, size_t{1000}, payload.size()}) {
+    std::string frame;
+    uint64_t seq = 0x0102030405060708ULL + len;
+    AppendFrame(&frame, seq, std::string_view(payload).substr(0, len));
+    uLong want = crc32(0L, reinterpret_cast<const Bytef*>(frame.data() + 8), 8);
+    want = crc32_z(want, reinterpret_cast<const Bytef*>(payload.data()), len);
+    uint32_t got = 0;
+    for (int i = 3; i >= 0; --i) got = (got << 8) | static_cast<uint8_t>(frame[4 + i]);
+    EXPECT_EQ(got, static_cast<uint32_t>(want)) << len;
+    // A frame checksummed by zlib parses.
+    for (int i = 0; i < 4; ++i) frame[4 + i] = static_cast<char>((want >> (8 * i)) & 0xff);
+    FrameView f;
+    ASSERT_TRUE(ParseFrame(frame, &f)) << len;
+    EXPECT_EQ(f.sequence, seq);
+    EXPECT_EQ(f.payload, std::string_view(payload).substr(0, len));
+  }
 }
 
 TEST(JournalTest, ConcurrentAppendsGetDenseOrderedSequencesAfterDurability) {

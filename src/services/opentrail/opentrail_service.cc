@@ -9,12 +9,12 @@ namespace json = boost::json;
 namespace {
 constexpr size_t kMaxReportedErrors = 1000;
 
-std::string DedupId(std::string_view account, std::string_view event_id) {
-  std::string k(account);
-  k.push_back('\0');
-  k.append(event_id);
-  return k;
-}
+// (account, eventID) as a set key.
+struct IdHash {
+  size_t operator()(const std::pair<std::string_view, std::string_view>& id) const {
+    return std::hash<std::string_view>()(id.second) * 31 + std::hash<std::string_view>()(id.first);
+  }
+};
 }  // namespace
 
 OpenTrailService::OpenTrailService(auth::IdentityStore* identities, journal::Journal* journal,
@@ -58,50 +58,47 @@ Status OpenTrailService::IngestRecords(Call& call) {
   OT_RETURN_IF_ERROR(ingest::ParseLogFile(body, limits, &parsed));
 
   std::vector<std::string> accepted;
-  std::vector<std::string> accepted_keys;
   size_t duplicates = 0;
   accepted.reserve(parsed.records.size());
   {
     std::lock_guard lock(ingest_mu_);
-    // Forget pending ids that history has indexed since.
-    uint64_t indexed = history_->IndexedThrough();
-    size_t keep = 0;
-    for (auto& b : pending_batches_) {
-      if (b.last_sequence <= indexed) {
-        for (auto& k : b.keys) pending_.erase(k);
-      } else {
-        pending_batches_[keep++] = std::move(b);
-      }
-    }
-    pending_batches_.resize(keep);
-
-    std::unordered_set<std::string> in_this_file;
-    for (auto& r : parsed.records) {
+    // Which of the caller's records history (or an import not yet indexed) already holds,
+    // asked in one batched read; then within the file, the first of an eventID wins.
+    // (History keeps the ids appended but not yet indexed: AddPending below; the lock makes
+    // the check, the append and AddPending one step against other imports.)
+    std::vector<size_t> candidates;
+    std::vector<std::pair<std::string_view, std::string_view>> ids;
+    candidates.reserve(parsed.records.size());
+    ids.reserve(parsed.records.size());
+    for (size_t i = 0; i < parsed.records.size(); ++i) {
+      auto& r = parsed.records[i];
       if (!any_account && r.account_id != principal.account_id) {
         parsed.errors.push_back({r.index, r.event_id,
                                  "recipientAccountId " + r.account_id + " is not the caller's account"});
         continue;
       }
-      std::string key = DedupId(r.account_id, r.event_id);
-      if (in_this_file.count(key) || pending_.count(key)) {
+      candidates.push_back(i);
+      ids.emplace_back(r.account_id, r.event_id);
+    }
+    std::vector<bool> known;
+    OT_RETURN_IF_ERROR(history_->HasEventIds(ids, &known));
+    std::unordered_set<std::pair<std::string_view, std::string_view>, IdHash> in_this_file;
+    in_this_file.reserve(candidates.size());
+    std::vector<std::pair<std::string_view, std::string_view>> accepted_ids;
+    accepted_ids.reserve(candidates.size());
+    for (size_t c = 0; c < candidates.size(); ++c) {
+      auto& r = parsed.records[candidates[c]];
+      if (known[c] || !in_this_file.insert(ids[c]).second) {
         ++duplicates;
         continue;
       }
-      auto known = history_->HasEventId(r.account_id, r.event_id);
-      if (!known.ok()) return known.status();
-      if (*known) {
-        ++duplicates;
-        continue;
-      }
-      in_this_file.insert(key);
-      accepted_keys.push_back(std::move(key));
+      accepted_ids.push_back(ids[c]);
       accepted.push_back(std::move(r.json));
     }
     if (!accepted.empty()) {
       uint64_t first = 0;
       OT_RETURN_IF_ERROR(journal_->AppendBatch(accepted, &first));
-      for (auto& k : accepted_keys) pending_.insert(k);
-      pending_batches_.push_back({first + accepted.size() - 1, std::move(accepted_keys)});
+      history_->AddPending(accepted_ids, first + accepted.size() - 1);
     }
   }
 
