@@ -369,6 +369,9 @@ storage::FamilyOptions HistoryIndex::Family(HistoryOptions options) {
   f.unlogged = true;
   f.tuning.write_buffer_bytes = 128u << 20;
   f.tuning.max_write_buffers = 3;
+  // Every batch spans the whole key space (all scopes, values, times), so each L0 -> L1
+  // compaction rewrites L1: compact more files at a time.
+  f.tuning.level0_files_to_compact = 8;
   f.tuning.point_lookup_filter = true;  // import dedup: mostly misses
   f.tuning.fast_compression = true;
   return f;
