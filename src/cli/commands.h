@@ -10,6 +10,7 @@ void AddJournalCommand(CLI::App& app);
 void AddImportCommand(CLI::App& app);
 void AddAdminCommand(CLI::App& app);
 void AddValidateLogsCommand(CLI::App& app);
+void AddProveEventCommand(CLI::App& app);  // also verify-proof
 
 // The exit code the chosen subcommand set.
 int ExitCode();

@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   ot::cli::AddImportCommand(app);
   ot::cli::AddAdminCommand(app);
   ot::cli::AddValidateLogsCommand(app);
+  ot::cli::AddProveEventCommand(app);
   CLI11_PARSE(app, argc, argv);
   return ot::cli::ExitCode();
 }

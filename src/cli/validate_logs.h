@@ -247,3 +247,19 @@ class Report {
 int Run(const Options& options, Backend* backend, Output* output);
 
 }  // namespace ot::cli::validate_logs
+
+namespace ot::cli {
+
+// Endpoint, credentials and client region of the commands that read a trail's bucket
+// through the S3 API (validate-logs, prove-event); implemented in validate_logs_command.cc.
+struct ClientFlags {
+  std::string endpoint;      // --endpoint ("" = environment, else the default)
+  std::string s3_endpoint;   // --s3-endpoint
+  std::string data_dir;      // for DATA_DIR/credentials
+  bool data_dir_explicit = false;
+  std::string region;        // --region ("" = environment, else the trail's home region)
+  std::string trail_arn;
+};
+Result<validate_logs::HttpBackendConfig> ResolveHttpBackendConfig(const ClientFlags& flags);
+
+}  // namespace ot::cli

@@ -124,6 +124,20 @@ int RunValidateLogs(const ValidateLogsFlags& flags) {
     options.test_public_keys = std::move(*keys);
   }
 
+  auto config = ResolveHttpBackendConfig({flags.endpoint, flags.s3_endpoint, flags.data_dir, flags.data_dir_explicit,
+                                          options.region.value_or(""), flags.trail_arn});
+  if (!config.ok()) return fail("opentrail: " + Describe(config.status()));
+  config->max_connections = options.concurrency;
+  auto backend = vl::MakeHttpBackend(std::move(*config));
+  int code = vl::Run(options, backend.get(), &output);
+  std::fflush(stdout);
+  return code;
+}
+
+}  // namespace
+
+Result<validate_logs::HttpBackendConfig> ResolveHttpBackendConfig(const ClientFlags& flags) {
+  namespace vl = validate_logs;
   // Endpoints: --endpoint, OPENTRAIL_ENDPOINT, AWS_ENDPOINT_URL_CLOUDTRAIL, AWS_ENDPOINT_URL;
   // S3: --s3-endpoint, AWS_ENDPOINT_URL_S3, else the same endpoint.
   std::string endpoint_text = !flags.endpoint.empty()
@@ -134,14 +148,14 @@ int RunValidateLogs(const ValidateLogsFlags& flags) {
   std::string s3_text = !flags.s3_endpoint.empty() ? flags.s3_endpoint : FirstEnv({"AWS_ENDPOINT_URL_S3"});
   if (s3_text.empty()) s3_text = endpoint_text;
   auto endpoint = ParseEndpoint(endpoint_text);
-  if (!endpoint.ok()) return fail("opentrail: " + endpoint.status().message());
+  if (!endpoint.ok()) return endpoint.status();
   auto s3_endpoint = ParseEndpoint(s3_text);
-  if (!s3_endpoint.ok()) return fail("opentrail: " + s3_endpoint.status().message());
+  if (!s3_endpoint.ok()) return s3_endpoint.status();
   auto credentials = ResolveCredentials(flags.data_dir, flags.data_dir_explicit);
-  if (!credentials.ok()) return fail("opentrail: " + Describe(credentials.status()));
+  if (!credentials.ok()) return credentials.status();
 
   // The client region: --region, the environment, else the trail's home region.
-  std::string region = options.region.value_or("");
+  std::string region = flags.region;
   if (region.empty()) region = FirstEnv({"AWS_DEFAULT_REGION", "AWS_REGION"});
   if (region.empty()) {
     if (auto arn = vl::ParseTrailArn(flags.trail_arn)) region = arn->home_region;
@@ -153,14 +167,8 @@ int RunValidateLogs(const ValidateLogsFlags& flags) {
   config.s3_endpoint = std::move(*s3_endpoint);
   config.credentials = std::move(*credentials);
   config.region = region;
-  config.max_connections = options.concurrency;
-  auto backend = vl::MakeHttpBackend(std::move(config));
-  int code = vl::Run(options, backend.get(), &output);
-  std::fflush(stdout);
-  return code;
+  return config;
 }
-
-}  // namespace
 
 void AddValidateLogsCommand(CLI::App& app) {
   auto flags = std::make_shared<ValidateLogsFlags>();

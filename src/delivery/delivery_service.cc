@@ -8,6 +8,7 @@
 #include <set>
 
 #include "common/crypto.h"
+#include "integrity/merkle.h"
 #include "common/time.h"
 
 namespace ot::delivery {
@@ -201,7 +202,13 @@ ot::Status DeliveryService::WriteFile(Stream& s, const PendingFile& file, const 
   status.latest_delivery_attempt_succeeded_ms = now_ms;
   status.latest_delivery_error.clear();
   DeliveredFile delivered{s.trail.s3_bucket, file.key, now_ms, Sha256Hex(content),
-                          oldest == INT64_MAX ? 0 : oldest, newest == INT64_MIN ? 0 : newest};
+                          oldest == INT64_MAX ? 0 : oldest, newest == INT64_MIN ? 0 : newest, {}};
+  if (s.trail.log_file_validation) {
+    // The leaves of the digest interval's Merkle tree (integrity.md §12): each record's
+    // bytes exactly as they are in the file.
+    delivered.leaf_hashes.reserve(records.size() * integrity::kHashSize);
+    for (const auto& r : records) delivered.leaf_hashes += integrity::MerkleLeafHash(r);
+  }
   OT_RETURN_IF_ERROR(state_.Complete(s.id, delivered, status));
   std::lock_guard lock(mu_);
   s.state.status = status;

@@ -12,6 +12,10 @@ std::string CursorKey(const StreamId& s) { return "c" + s.Key(); }
 std::string PendingKey(const StreamId& s) { return "p" + s.Key(); }
 std::string StatusKey(const StreamId& s) { return "s" + s.Key(); }
 std::string DeliveredPrefix(const StreamId& s) { return "f" + s.Key() + '\0'; }
+std::string LeavesPrefix(const StreamId& s) { return "l" + s.Key() + '\0'; }
+std::string FileSuffix(int64_t delivered_ms, const std::string& key) {
+  return storage::EncodeU64(static_cast<uint64_t>(delivered_ms)) + key;
+}
 
 void PutVarint(std::string* out, uint64_t v) {
   while (v >= 0x80) {
@@ -149,8 +153,10 @@ Status DeliveryState::Complete(const StreamId& stream, const DeliveredFile& deli
   if (current->pending.empty()) batch->Delete(kDeliveryFamily, PendingKey(stream));
   else batch->Put(kDeliveryFamily, PendingKey(stream), EncodePending(current->pending));
   batch->Put(kDeliveryFamily, StatusKey(stream), StatusToJson(status));
-  batch->Put(kDeliveryFamily,
-             DeliveredPrefix(stream) + storage::EncodeU64(static_cast<uint64_t>(delivered.delivered_ms)) + delivered.key,
+  if (!delivered.leaf_hashes.empty())
+    batch->Put(kDeliveryFamily, LeavesPrefix(stream) + FileSuffix(delivered.delivered_ms, delivered.key),
+               delivered.leaf_hashes);
+  batch->Put(kDeliveryFamily, DeliveredPrefix(stream) + FileSuffix(delivered.delivered_ms, delivered.key),
              json::serialize(json::object{{"b", delivered.bucket}, {"k", delivered.key}, {"t", delivered.delivered_ms},
                                           {"h", delivered.sha256_hex}, {"o", delivered.oldest_event_ms},
                                           {"n", delivered.newest_event_ms}}));
@@ -166,7 +172,7 @@ Status DeliveryState::SetCursor(const StreamId& stream, uint64_t cursor) {
 }
 
 Result<std::vector<DeliveredFile>> DeliveryState::Delivered(const StreamId& stream, int64_t from_ms,
-                                                            int64_t to_ms) const {
+                                                            int64_t to_ms, bool with_leaves) const {
   std::vector<DeliveredFile> out;
   std::string prefix = DeliveredPrefix(stream);
   auto it = kv_->NewIterator(kDeliveryFamily);
@@ -188,7 +194,20 @@ Result<std::vector<DeliveredFile>> DeliveryState::Delivered(const StreamId& stre
     out.push_back(std::move(f));
   }
   OT_RETURN_IF_ERROR(it->status());
+  if (with_leaves) {
+    for (auto& f : out) {
+      auto leaves = kv_->Get(kDeliveryFamily, LeavesPrefix(stream) + FileSuffix(f.delivered_ms, f.key));
+      if (!leaves.ok()) return leaves.status();
+      if (leaves->has_value()) f.leaf_hashes = std::move(**leaves);
+    }
+  }
   return out;
+}
+
+Status DeliveryState::ForgetLeaves(const StreamId& stream, const std::vector<DeliveredFile>& files) {
+  auto batch = kv_->NewBatch();
+  for (const auto& f : files) batch->Delete(kDeliveryFamily, LeavesPrefix(stream) + FileSuffix(f.delivered_ms, f.key));
+  return kv_->Write(*batch, /*sync=*/false);
 }
 
 Status DeliveryState::Forget(const StreamId& stream) {

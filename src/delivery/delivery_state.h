@@ -40,6 +40,9 @@ struct DeliveredFile {
   std::string sha256_hex;           // of the uncompressed JSON (integrity.md)
   int64_t oldest_event_ms = 0;
   int64_t newest_event_ms = 0;
+  // Raw 32-byte RFC 6962 leaf hashes of its records, in file order (integrity/merkle.h);
+  // kept only for trails with log file validation, until the digest's tree is written.
+  std::string leaf_hashes;
 };
 
 struct StreamState {
@@ -60,8 +63,12 @@ class DeliveryState {
   Status Complete(const StreamId& stream, const DeliveredFile& delivered, const trails::DeliveryStatus& status);
   Status SaveStatus(const StreamId& stream, const trails::DeliveryStatus& status);
   Status SetCursor(const StreamId& stream, uint64_t cursor);
-  // Files delivered by a stream with delivered_ms in [from_ms, to_ms).
-  Result<std::vector<DeliveredFile>> Delivered(const StreamId& stream, int64_t from_ms, int64_t to_ms) const;
+  // Files delivered by a stream with delivered_ms in [from_ms, to_ms), with their leaf
+  // hashes when asked (empty when none were kept).
+  Result<std::vector<DeliveredFile>> Delivered(const StreamId& stream, int64_t from_ms, int64_t to_ms,
+                                               bool with_leaves = false) const;
+  // Drops the leaf hashes of these files (their tree is written).
+  Status ForgetLeaves(const StreamId& stream, const std::vector<DeliveredFile>& files);
   // Forgets a stream entirely (its trail was deleted).
   Status Forget(const StreamId& stream);
 

@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "integrity/merkle.h"
+
 namespace ot::delivery {
 
 namespace json = boost::json;
@@ -46,7 +48,7 @@ void DigestWriter::Forget(const StreamId& stream) {
 
 Status DigestWriter::Write(const StreamId& stream, const trails::Trail& trail, Chain* chain, int64_t end_ms,
                            int64_t now_ms) {
-  auto files = state_->Delivered(stream, chain->start_ms, end_ms);
+  auto files = state_->Delivered(stream, chain->start_ms, end_ms, /*with_leaves=*/true);
   if (!files.ok()) return files.status();
   integrity::Digest d;
   d.account = trail.account;
@@ -62,6 +64,11 @@ Status DigestWriter::Write(const StreamId& stream, const trails::Trail& trail, C
     d.previous = integrity::PreviousDigest{chain->prev_bucket, chain->prev_key, chain->prev_sha256, chain->prev_signature};
   auto signed_digest = integrity::SignDigest(d, keys_, now_ms);
   if (!signed_digest.ok()) return signed_digest.status();
+  // The interval's Merkle tree goes first, so that a digest in the bucket always has its
+  // tree (re-writing both after a crash gives the same objects).
+  bool tree_written = false;
+  auto tree = WriteMerkleTree(trail, d, *signed_digest, *files, &tree_written);
+  if (!tree.ok()) return tree;
   auto gz = Gzip(signed_digest->json);
   if (!gz.ok()) return gz.status();
   OT_RETURN_IF_ERROR(destination_->Write(trail, signed_digest->key, *gz,
@@ -73,6 +80,38 @@ Status DigestWriter::Write(const StreamId& stream, const trails::Trail& trail, C
   chain->prev_signature = signed_digest->signature_hex;
   chain->start_ms = end_ms;
   Save(stream, *chain);
+  if (tree_written) {
+    auto s = state_->ForgetLeaves(stream, *files);
+    if (!s.ok()) spdlog::warn("digest: cannot drop written leaf hashes: {}", s.ToString());
+  }
+  return Status::Ok();
+}
+
+Status DigestWriter::WriteMerkleTree(const trails::Trail& trail, const integrity::Digest& digest,
+                                     const integrity::SignedDigest& signed_digest,
+                                     const std::vector<DeliveredFile>& files, bool* written) {
+  *written = false;
+  std::string leaves;
+  std::vector<uint64_t> counts;
+  for (const auto& f : files) {
+    if (f.leaf_hashes.empty() || f.leaf_hashes.size() % integrity::kHashSize != 0) {
+      // Delivered before validation was on (or by an older version): no tree for this
+      // interval rather than one that leaves events out.
+      spdlog::warn("digest: {} has no event hashes; no inclusion-proof tree for {}", f.key, signed_digest.key);
+      return Status::Ok();
+    }
+    leaves += f.leaf_hashes;
+    counts.push_back(f.leaf_hashes.size() / integrity::kHashSize);
+  }
+  auto root = integrity::SignMerkleRoot(digest, signed_digest, leaves, counts, keys_);
+  if (!root.ok()) return root.status();
+  auto leaves_gz = Gzip(leaves, 1);
+  if (!leaves_gz.ok()) return leaves_gz.status();
+  OT_RETURN_IF_ERROR(destination_->Write(trail, root->leaves_key, *leaves_gz, {}, "application/octet-stream"));
+  auto root_gz = Gzip(integrity::MerkleRootJson(*root));
+  if (!root_gz.ok()) return root_gz.status();
+  OT_RETURN_IF_ERROR(destination_->Write(trail, integrity::MerkleRootKey(digest), *root_gz));
+  *written = true;
   return Status::Ok();
 }
 

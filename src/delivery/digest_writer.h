@@ -8,7 +8,8 @@
 // with the source region's key and written next to the logs under CloudTrail-Digest/.
 // A digest is fully determined by its window and chain, so re-writing it after a crash
 // yields the same object. StopLogging or turning validation off closes the chain with a
-// final digest; starting again begins a new chain.
+// final digest; starting again begins a new chain. Next to each digest goes the Merkle
+// tree of the interval's events (integrity/merkle.h, opentrail's inclusion proofs).
 #pragma once
 
 #include <cstdint>
@@ -46,6 +47,12 @@ class DigestWriter {
   Chain Load(const StreamId& stream);
   void Save(const StreamId& stream, const Chain& chain);
   Status Write(const StreamId& stream, const trails::Trail& trail, Chain* chain, int64_t end_ms, int64_t now_ms);
+  // The interval's inclusion-proof tree (integrity/merkle.h): leaves and signed root, next
+  // to the digest under CloudTrail-Merkle/. Skipped (ok, *written false) when a listed file
+  // has no leaf hashes.
+  Status WriteMerkleTree(const trails::Trail& trail, const integrity::Digest& digest,
+                         const integrity::SignedDigest& signed_digest, const std::vector<DeliveredFile>& files,
+                         bool* written);
 
   storage::KvStore* kv_;
   DeliveryState* state_;

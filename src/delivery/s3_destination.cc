@@ -56,7 +56,7 @@ Status S3Destination::CheckCloudWatchLogs(const trails::Trail&, const std::strin
 }
 
 Status S3Destination::Write(const trails::Trail& trail, const std::string& key, const std::string& gzipped,
-                            const std::map<std::string, std::string>& user_metadata) {
+                            const std::map<std::string, std::string>& user_metadata, const std::string& content_type) {
   auto bucket = store_->GetBucket(trail.s3_bucket);
   if (!bucket.ok()) return bucket.status();
   auto put = CloudTrailRequest(trail, "s3:PutObject", "arn:aws:s3:::" + trail.s3_bucket + "/" + key);
@@ -64,7 +64,7 @@ Status S3Destination::Write(const trails::Trail& trail, const std::string& key, 
   put.keys["s3:x-amz-server-side-encryption"] = {"AES256"};
   OT_RETURN_IF_ERROR(access_->Authorize(*bucket, put));
   objectstore::PutOptions options;
-  options.content_type = "application/json";
+  options.content_type = content_type;
   options.content_encoding = "gzip";
   options.user_metadata = user_metadata;  // lowercase names: validators read them verbatim
   auto written = store_->PutObject(trail.s3_bucket, key, gzipped, options);

@@ -26,7 +26,8 @@ class S3Destination final : public trails::DestinationChecks {
   // Writes one object as CloudTrail would. Errors carry S3's code (AccessDenied,
   // NoSuchBucket, ServiceUnavailable, ...) for LatestDeliveryError.
   Status Write(const trails::Trail& trail, const std::string& key, const std::string& gzipped,
-               const std::map<std::string, std::string>& user_metadata = {});
+               const std::map<std::string, std::string>& user_metadata = {},
+               const std::string& content_type = "application/json");
 
  private:
   objectstore::ObjectStore* store_;

@@ -109,6 +109,127 @@ class IntegrityTest(unittest.TestCase):
         self.assertIn(f"{len(self.digests)}/{len(self.digests)} digest files valid", p.stdout)
         self.assertIn(f"{len(self.logs)}/{len(self.logs)} log files valid", p.stdout)
 
+    def test_3b_inclusion_proofs(self):
+        """opentrail's extension (integrity.md §12): a signed Merkle tree per digest interval
+        in CloudTrail-Merkle/, `opentrail prove-event` and offline `opentrail verify-proof`."""
+        import base64
+        import hashlib
+        import tempfile
+        digest_key = self.digests[1]
+        digest_raw = gzip.decompress(self.s3.get_object(Bucket="validated-logs", Key=digest_key)["Body"].read())
+        digest = json.loads(digest_raw)
+        root_key = digest_key.replace("CloudTrail-Digest", "CloudTrail-Merkle")
+        self.assertIn(root_key, self.keys)
+        root = json.loads(gzip.decompress(self.s3.get_object(Bucket="validated-logs", Key=root_key)["Body"].read()))
+        self.assertEqual(root["digestHashValue"], hashlib.sha256(digest_raw).hexdigest())
+        self.assertEqual(root["digestS3Object"], digest_key)
+        self.assertEqual([f["s3Object"] for f in root["logFiles"]], [f["s3Object"] for f in digest["logFiles"]])
+        # The leaves are each delivered record's bytes, hashed as RFC 6962 leaves.
+        leaves = gzip.decompress(self.s3.get_object(Bucket="validated-logs", Key=root["leavesS3Object"])["Body"].read())
+        self.assertEqual(len(leaves), 32 * root["treeSize"])
+        self.assertGreater(root["treeSize"], 0)
+        first = root["logFiles"][0]
+        content = gzip.decompress(self.s3.get_object(Bucket="validated-logs", Key=first["s3Object"])["Body"].read())
+        records = json.loads(content)["Records"]
+        self.assertEqual(first["leafCount"], len(records))
+        body = content.decode()
+        self.assertTrue(body.startswith('{"Records":['))
+        first_record = json.dumps(records[0], separators=(",", ":"))
+        self.assertIn(first_record, body)  # compact JSON as delivered
+        event = records[len(records) // 2]
+        event_id = event["eventID"]
+
+        def mth(hashes):  # an independent RFC 6962 implementation
+            if len(hashes) == 1:
+                return hashes[0]
+            k = 1
+            while k * 2 < len(hashes):
+                k *= 2
+            return hashlib.sha256(b"\x01" + mth(hashes[:k]) + mth(hashes[k:])).digest()
+        hashes = [leaves[i:i + 32] for i in range(0, len(leaves), 32)]
+        self.assertEqual(mth(hashes).hex(), root["rootHash"])
+
+        common = ["--trail-arn", self.arn, "--endpoint", self.server.endpoint, "--data-dir", self.server.data_dir,
+                  "--region", "us-east-1"]
+        p = subprocess.run([BIN, "prove-event", event_id, *common], capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        proof = json.loads(p.stdout)
+        self.assertEqual(proof["eventID"], event_id)
+        self.assertEqual(json.loads(proof["record"]), event)
+        self.assertEqual(proof["logFileS3Object"], first["s3Object"])
+        self.assertEqual(proof["leafIndex"], len(records) // 2)
+        self.assertEqual(proof["rootHash"], root["rootHash"])
+        self.assertLessEqual(len(proof["auditPath"]), max(1, (root["treeSize"] - 1).bit_length()))
+
+        # Verify the path independently (RFC 9162 §2.1.3.2).
+        fn, sn = proof["leafIndex"], proof["treeSize"] - 1
+        r = hashlib.sha256(b"\x00" + proof["record"].encode()).digest()
+        for h in map(bytes.fromhex, proof["auditPath"]):
+            if fn & 1 or fn == sn:
+                r = hashlib.sha256(b"\x01" + h + r).digest()
+                while not fn & 1 and fn:
+                    fn, sn = fn >> 1, sn >> 1
+            else:
+                r = hashlib.sha256(b"\x01" + r + h).digest()
+            fn, sn = fn >> 1, sn >> 1
+        self.assertEqual((sn, r.hex()), (0, root["rootHash"]))
+        keys = self.server.client("cloudtrail").list_public_keys()["PublicKeyList"]
+        try:
+            from cryptography.hazmat.primitives import hashes as chashes, serialization
+            from cryptography.hazmat.primitives.asymmetric import padding
+            key = next(k for k in keys if k["Fingerprint"] == proof["publicKeyFingerprint"])
+            signed = "\n".join(["opentrail-merkle-v1", proof["digestEndTime"],
+                                f'{proof["digestS3Bucket"]}/{proof["digestS3Object"]}', proof["digestHashValue"],
+                                str(proof["treeSize"]), proof["rootHash"]])
+            serialization.load_der_public_key(key["Value"]).verify(
+                bytes.fromhex(proof["signature"]), signed.encode(), padding.PKCS1v15(), chashes.SHA256())
+        except ImportError:
+            pass
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "proof.json")
+            with open(path, "w") as f:
+                f.write(p.stdout)
+            keyfile = os.path.join(tmp, "keys.json")
+            with open(keyfile, "w") as f:
+                json.dump({"PublicKeyList": [{"Fingerprint": k["Fingerprint"],
+                                              "Value": base64.b64encode(k["Value"]).decode()} for k in keys]}, f)
+            v = subprocess.run([BIN, "verify-proof", path, "--public-key-file", keyfile], capture_output=True, text=True)
+            self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
+            self.assertIn(f"Proof valid: event {event_id} is leaf {proof['leafIndex']} of {proof['treeSize']}", v.stdout)
+            v = subprocess.run([BIN, "verify-proof", "-"], input=p.stdout, capture_output=True, text=True)
+            self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
+
+            def tampered(change):
+                altered = json.loads(p.stdout)
+                change(altered)
+                with open(path, "w") as f:
+                    json.dump(altered, f)
+                return subprocess.run([BIN, "verify-proof", path, "--public-key-file", keyfile],
+                                      capture_output=True, text=True)
+            def other_record(a):
+                rec = json.loads(a["record"])
+                rec["sourceIPAddress"] = "203.0.113.9"
+                a["record"] = json.dumps(rec, separators=(",", ":"))
+            def other_path(a):
+                a["auditPath"][0] = "00" * 32
+            def other_size(a):
+                a["treeSize"] += 1
+            for change in (other_record, other_path, other_size):
+                v = tampered(change)
+                self.assertEqual(v.returncode, 1, change.__name__ + v.stdout + v.stderr)
+                self.assertIn("Proof INVALID", v.stdout, change.__name__)
+            with open(path, "w") as f:
+                f.write("{not json")
+            self.assertEqual(subprocess.run([BIN, "verify-proof", path], capture_output=True).returncode, 1)
+            self.assertEqual(subprocess.run([BIN, "verify-proof", os.path.join(tmp, "missing")],
+                                            capture_output=True).returncode, 255)
+
+        p = subprocess.run([BIN, "prove-event", "00000000-0000-0000-0000-000000000000", *common],
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("--event-time", p.stderr)
+
     def test_4_tampering_is_reported_by_both(self):
         modified, deleted = self.logs[0], self.logs[-1]
         original = self.s3.get_object(Bucket="validated-logs", Key=modified)["Body"].read()
