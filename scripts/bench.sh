@@ -272,6 +272,7 @@ run_more_benchmarks() {
   bash scripts/bench_s3.sh "$BUILD" "$WORK/s3.report" & LOAD_PID=$!; wait "$LOAD_PID" || FAILED=1; LOAD_PID=""; MORE_SUMMARY+="$(cat "$WORK/s3.report" 2>/dev/null || true)"$'\n'; echo  # embedded S3 (issue 4)
   bash scripts/bench_delivery.sh "$BUILD" "$WORK/delivery.report" & LOAD_PID=$!; wait "$LOAD_PID" || FAILED=1; LOAD_PID=""; MORE_SUMMARY+="$(cat "$WORK/delivery.report" 2>/dev/null || true)"$'\n'; echo  # trail delivery (issue 5)
   bash scripts/bench_integrity.sh "$BUILD" "$WORK/integrity.report" & LOAD_PID=$!; wait "$LOAD_PID" || FAILED=1; LOAD_PID=""; MORE_SUMMARY+="$(cat "$WORK/integrity.report" 2>/dev/null || true)"$'\n'; echo  # log file validation, native vs AWS CLI (issue 6)
+  IB_LOAD=sts bash scripts/bench_integrity.sh "$BUILD" "$WORK/integrity-small.report" & LOAD_PID=$!; wait "$LOAD_PID" || FAILED=1; LOAD_PID=""; MORE_SUMMARY+="$(cat "$WORK/integrity-small.report" 2>/dev/null || true)"$'\n'; echo  # the same with small log files (one call per delivery window)
   # later: bench_trail_delivery; ...
 }
 run_more_benchmarks
