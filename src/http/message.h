@@ -1,7 +1,9 @@
 // http/message.h — a received request and the response to send, as plain values.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "common/header.h"
@@ -21,10 +23,22 @@ struct Request {
   std::string_view Query() const;  // after '?', or empty
 };
 
+// A response body produced piece by piece while it is sent (large S3 objects), so that it
+// never has to fit in memory.
+class BodyStream {
+ public:
+  virtual ~BodyStream() = default;
+  virtual uint64_t Size() const = 0;  // exact; sent as Content-Length
+  // Replaces *out with the next piece (at most max_bytes). False on an error; an error or
+  // a short body ends the connection (the status line has gone out already).
+  virtual bool Next(size_t max_bytes, std::string* out) = 0;
+};
+
 struct Response {
   int status = 200;
   Headers headers;
   std::string body;
+  std::shared_ptr<BodyStream> stream;  // when set, the body instead of `body`
   bool close = false;  // close the connection after sending
 
   void Set(std::string name, std::string value) {

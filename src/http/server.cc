@@ -146,6 +146,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Write(Response r, bool then_close) {
+    if (r.stream) return WriteStreamed(std::move(r), then_close);
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
     res->version(11);
     res->result(static_cast<unsigned>(r.status));
@@ -159,6 +160,63 @@ class Session : public std::enable_shared_from_this<Session> {
       if (ec) return self->Close();
       if (then_close) return self->LingeringClose();
       if (!keep) return self->Close();
+      self->ReadHeader();
+    });
+  }
+
+  // A streamed body: the header, then one piece at a time (read while nothing is in flight,
+  // so a connection holds at most one piece in memory).
+  struct Streamed {
+    bhttp::response<bhttp::buffer_body> res;
+    std::optional<bhttp::response_serializer<bhttp::buffer_body>> serializer;
+    std::shared_ptr<BodyStream> source;
+    std::string piece;
+    uint64_t remaining = 0;
+    bool keep = false;
+  };
+  static constexpr size_t kStreamPieceBytes = 4u << 20;
+
+  void WriteStreamed(Response r, bool then_close) {
+    auto st = std::make_shared<Streamed>();
+    st->res.version(11);
+    st->res.result(static_cast<unsigned>(r.status));
+    for (auto& h : r.headers) st->res.insert(h.name, h.value);
+    st->source = std::move(r.stream);
+    st->remaining = st->source->Size();
+    st->res.content_length(st->remaining);
+    st->keep = keep_alive_ && !r.close && !then_close && !server_->stopping;
+    st->res.keep_alive(st->keep);
+    st->res.body().data = nullptr;
+    st->res.body().more = true;
+    st->serializer.emplace(st->res);
+    stream_.expires_after(std::chrono::milliseconds(server_->limits.body_timeout_ms));
+    bhttp::async_write_header(stream_, *st->serializer, [self = shared_from_this(), st](beast::error_code ec, size_t) {
+      if (ec) return self->Close();
+      self->WriteNextPiece(st);
+    });
+  }
+
+  void WriteNextPiece(const std::shared_ptr<Streamed>& st) {
+    if (st->remaining > 0) {
+      if (!st->source->Next(static_cast<size_t>(std::min<uint64_t>(st->remaining, kStreamPieceBytes)), &st->piece) ||
+          st->piece.empty() || st->piece.size() > st->remaining) {
+        return Close();  // the body cannot be completed: the client sees a short body
+      }
+      st->remaining -= st->piece.size();
+      st->res.body().data = st->piece.data();
+      st->res.body().size = st->piece.size();
+    } else {
+      st->res.body().data = nullptr;
+      st->res.body().size = 0;
+    }
+    st->res.body().more = st->remaining > 0;
+    stream_.expires_after(std::chrono::milliseconds(server_->limits.body_timeout_ms));
+    bhttp::async_write(stream_, *st->serializer, [self = shared_from_this(), st](beast::error_code ec, size_t) {
+      if (ec == bhttp::error::need_buffer) ec = {};
+      if (ec) return self->Close();
+      if (!st->serializer->is_done()) return self->WriteNextPiece(st);
+      st->piece = std::string();
+      if (!st->keep) return self->Close();
       self->ReadHeader();
     });
   }

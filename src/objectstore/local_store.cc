@@ -184,6 +184,14 @@ class Fd {
   ~Fd() { Reset(); }
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
+  Fd(Fd&& other) noexcept : fd_(other.Release()) {}
+  Fd& operator=(Fd&& other) noexcept {
+    if (this != &other) {
+      Reset();
+      fd_ = other.Release();
+    }
+    return *this;
+  }
   int get() const { return fd_; }
   void Reset() {
     if (fd_ >= 0) ::close(fd_);
@@ -349,8 +357,23 @@ class FileStore {
               char* out, bool* missing) {
     *missing = false;
     if (len == 0) return Status::Ok();
-    if (seg.chunk_size < sse::kMinChunkSize || seg.chunk_size > sse::kMaxChunkSize || first + len > seg.size ||
-        seg.file_id.size() != 32 || !IsLowerHex(seg.file_id))
+    OpenedSegment opened;
+    OT_RETURN_IF_ERROR(Open(seg, provider, encryption, &opened, missing));
+    return ReadOpened(seg, opened, first, len, out);
+  }
+
+  // A segment's file and cipher, open: reads through it see that file even if the object
+  // is replaced (and the file unlinked) meanwhile.
+  struct OpenedSegment {
+    Fd fd;
+    std::unique_ptr<sse::ChunkCipher> cipher;
+  };
+
+  Status Open(const Segment& seg, KeyProvider* provider, const Encryption& encryption, OpenedSegment* opened,
+              bool* missing) {
+    *missing = false;
+    if (seg.chunk_size < sse::kMinChunkSize || seg.chunk_size > sse::kMaxChunkSize || seg.file_id.size() != 32 ||
+        !IsLowerHex(seg.file_id))
       return InternalError("object metadata is corrupt");
     Fd fd(::open(PathOf(seg.file_id).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
     if (fd.get() < 0) {
@@ -359,11 +382,21 @@ class FileStore {
     }
     auto key = provider->UnwrapDataKey(encryption, seg.wrapped_key);
     if (!key.ok()) return key.status();
-    sse::ChunkCipher cipher;
-    Status init = cipher.Init(false, *key, seg.nonce_prefix, seg.size);
+    auto cipher = std::make_unique<sse::ChunkCipher>();
+    Status init = cipher->Init(false, *key, seg.nonce_prefix, seg.size);
     sse::Wipe(&*key);
     OT_RETURN_IF_ERROR(init);
+    opened->fd = std::move(fd);
+    opened->cipher = std::move(cipher);
+    return Status::Ok();
+  }
 
+  // Reads plaintext bytes [first, first + len) of an opened segment into `out`.
+  Status ReadOpened(const Segment& seg, OpenedSegment& opened, uint64_t first, uint64_t len, char* out) {
+    if (len == 0) return Status::Ok();
+    if (first + len > seg.size) return InternalError("object metadata is corrupt");
+    Fd& fd = opened.fd;
+    sse::ChunkCipher& cipher = *opened.cipher;
     const uint64_t cs = seg.chunk_size;
     const uint64_t sealed_cs = cs + sse::kTagSize;
     uint64_t c = first / cs;
@@ -453,6 +486,63 @@ class FileStore {
   std::string dir_;
   const LocalStoreHooks* hooks_;
   int lock_fd_ = -1;
+};
+
+// ---------------------------------------------------------------------------------------
+
+// Reads one object version piece by piece. Each segment's file stays open while it is
+// read, so replacing the object does not change what a single-part read returns.
+class LocalObjectReader final : public ObjectReader {
+ public:
+  LocalObjectReader(FileStore* files, KeyProvider* provider, ObjectRecord rec, ObjectInfo info, uint64_t first,
+                    uint64_t length)
+      : files_(files), provider_(provider), rec_(std::move(rec)), info_(std::move(info)), first_(first),
+        length_(length) {}
+
+  const ObjectInfo& info() const override { return info_; }
+  uint64_t first() const override { return first_; }
+  uint64_t length() const override { return length_; }
+
+  Status Read(size_t max_bytes, std::string* out) override {
+    out->clear();
+    if (pos_ >= length_ || max_bytes == 0) return Status::Ok();
+    uint64_t at = first_ + pos_;
+    while (segment_ < rec_.segments.size() && segment_start_ + rec_.segments[segment_].size <= at) {
+      segment_start_ += rec_.segments[segment_].size;
+      ++segment_;
+      opened_ = FileStore::OpenedSegment{};
+    }
+    if (segment_ >= rec_.segments.size()) return InternalError("object metadata is corrupt (segments shorter than the object)");
+    const Segment& seg = rec_.segments[segment_];
+    if (!opened_.cipher) {
+      bool missing = false;
+      Status s = files_->Open(seg, provider_, rec_.info.encryption, &opened_, &missing);
+      if (!s.ok()) {
+        opened_ = FileStore::OpenedSegment{};
+        return missing ? Status::Error("InternalError", "the object was replaced while it was read", 500) : s;
+      }
+    }
+    uint64_t in_segment = at - segment_start_;
+    uint64_t n = std::min<uint64_t>({max_bytes, length_ - pos_, seg.size - in_segment});
+    out->resize(n);
+    Status s = files_->ReadOpened(seg, opened_, in_segment, n, out->data());
+    if (!s.ok()) {
+      out->clear();
+      return s;
+    }
+    pos_ += n;
+    return Status::Ok();
+  }
+
+ private:
+  FileStore* files_;
+  KeyProvider* provider_;
+  ObjectRecord rec_;
+  ObjectInfo info_;
+  uint64_t first_, length_, pos_ = 0;
+  size_t segment_ = 0;
+  uint64_t segment_start_ = 0;
+  FileStore::OpenedSegment opened_;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -644,6 +734,26 @@ class LocalStore final : public ObjectStore {
       if (!missing || raw == previous_raw || attempt >= 16) return s;
       previous_raw = std::move(raw);
     }
+  }
+
+  Result<std::unique_ptr<ObjectReader>> OpenObject(std::string_view bucket, std::string_view key,
+                                                   const std::optional<ByteRange>& range) override {
+    if (!BucketExists(bucket)) return NoSuchBucket();
+    std::string raw;
+    auto rec = LoadObject(bucket, key, &raw);
+    if (!rec.ok()) return rec.status();
+    uint64_t size = rec->info.size, first = 0, len = size;
+    if (range) {
+      if (range->first >= size || range->last < range->first)
+        return Status::Error("InvalidRange", "The requested range is not satisfiable", 416);
+      first = range->first;
+      len = std::min(range->last, size - 1) - first + 1;
+    }
+    auto provider = Provider(rec->info.encryption);
+    if (!provider.ok()) return provider.status();
+    ObjectInfo info = WithName(rec->info, bucket, key);
+    return std::unique_ptr<ObjectReader>(
+        new LocalObjectReader(&files_, *provider, std::move(*rec), std::move(info), first, len));
   }
 
   Status DeleteObject(std::string_view bucket, std::string_view key) override {

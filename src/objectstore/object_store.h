@@ -62,6 +62,17 @@ struct ByteRange {
   uint64_t last = 0;  // inclusive; clamp to size-1
 };
 
+// Sequential reads of one opened object (ObjectStore::OpenObject). Not thread-safe.
+class ObjectReader {
+ public:
+  virtual ~ObjectReader() = default;
+  virtual const ObjectInfo& info() const = 0;
+  virtual uint64_t first() const = 0;   // offset of the first byte in the object
+  virtual uint64_t length() const = 0;  // bytes this reader yields in all
+  // Replaces *out with the next up to `max_bytes` bytes; empty once all are read.
+  virtual Status Read(size_t max_bytes, std::string* out) = 0;
+};
+
 struct ListOptions {
   std::string prefix;
   std::string delimiter;
@@ -112,6 +123,11 @@ class ObjectStore {
   // Reads the object (or the range). InvalidRange when the range starts past the end.
   virtual Result<ObjectInfo> GetObject(std::string_view bucket, std::string_view key,
                                        const std::optional<ByteRange>& range, std::string* data) = 0;
+  // Opens the object (or the range) for reading piece by piece, for bodies too large to
+  // hold in memory. The reader keeps seeing the version it opened while it reads its
+  // current part; a multipart object replaced in the middle of a read fails the read.
+  virtual Result<std::unique_ptr<ObjectReader>> OpenObject(std::string_view bucket, std::string_view key,
+                                                           const std::optional<ByteRange>& range) = 0;
   virtual Status DeleteObject(std::string_view bucket, std::string_view key) = 0;  // absent: OK
   virtual Result<ObjectInfo> CopyObject(std::string_view src_bucket, std::string_view src_key,
                                         std::string_view dst_bucket, std::string_view dst_key,

@@ -175,6 +175,35 @@ class S3BasicsTest(ServerTestCase):
             s3.list_parts(Bucket="basics", Key="mp/small", UploadId=up2)
         self.assertEqual(code(cm), "NoSuchUpload")
 
+    def test_large_objects_are_streamed_consistently(self):
+        """Bodies above 8 MiB are sent piece by piece from the store: whole, ranged, after
+        a keep-alive reuse, and unchanged when the object is replaced mid-read."""
+        s3 = self.s3
+        data = os.urandom(21 * 1024 * 1024 + 17)
+        s3.put_object(Bucket="basics", Key="big/one", Body=data)
+        r = s3.get_object(Bucket="basics", Key="big/one")
+        self.assertEqual(r["ContentLength"], len(data))
+        self.assertEqual(hashlib.sha256(r["Body"].read()).hexdigest(), hashlib.sha256(data).hexdigest())
+        r = s3.get_object(Bucket="basics", Key="big/one", Range="bytes=3000000-17999999")
+        self.assertEqual(r["ContentRange"], f"bytes 3000000-17999999/{len(data)}")
+        self.assertEqual(r["Body"].read(), data[3000000:18000000])
+        r = s3.get_object(Bucket="basics", Key="big/one", Range="bytes=1000-")
+        self.assertEqual(r["Body"].read(), data[1000:])
+        # The connection is reused after a streamed body.
+        self.assertEqual(s3.get_object(Bucket="basics", Key="big/one", Range="bytes=0-9")["Body"].read(), data[:10])
+        etag = s3.head_object(Bucket="basics", Key="big/one")["ETag"]
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            s3.get_object(Bucket="basics", Key="big/one", IfNoneMatch=etag)
+        self.assertIn(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], (304,))
+        # Replaced while being read: the reader still gets the whole old version.
+        body = s3.get_object(Bucket="basics", Key="big/one")["Body"]
+        first = body.read(1024 * 1024)
+        newer = os.urandom(len(data))
+        s3.put_object(Bucket="basics", Key="big/one", Body=newer)
+        self.assertEqual(first + body.read(), data)
+        self.assertEqual(hashlib.sha256(s3.get_object(Bucket="basics", Key="big/one")["Body"].read()).digest(),
+                         hashlib.sha256(newer).digest())
+
     def test_aws_cli_cp_ls_sync_rm(self):
         with tempfile.TemporaryDirectory() as d:
             big = os.path.join(d, "big.bin")

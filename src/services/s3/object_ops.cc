@@ -1,4 +1,6 @@
 // services/s3/object_ops.cc — object-level S3 calls (data events).
+#include <spdlog/spdlog.h>
+
 #include "auth/sigv4.h"
 #include "common/time.h"
 #include "services/s3/object_headers.h"
@@ -8,6 +10,23 @@
 namespace ot::services {
 
 namespace {
+
+// Bodies above this are streamed from the store instead of read whole into memory.
+constexpr uint64_t kStreamedGetBytes = 8u << 20;
+
+class ObjectBodyStream final : public http::BodyStream {
+ public:
+  explicit ObjectBodyStream(std::unique_ptr<objectstore::ObjectReader> reader) : reader_(std::move(reader)) {}
+  uint64_t Size() const override { return reader_->length(); }
+  bool Next(size_t max_bytes, std::string* out) override {
+    Status s = reader_->Read(max_bytes, out);
+    if (!s.ok()) spdlog::warn("s3: GetObject {}: body cut short: {}", reader_->info().key, s.ToString());
+    return s.ok();
+  }
+
+ private:
+  std::unique_ptr<objectstore::ObjectReader> reader_;
+};
 
 objectstore::Encryption BucketDefault(objectstore::ObjectStore* store, const std::string& bucket) {
   auto doc = store->GetBucketDocument(bucket, "encryption");
@@ -90,15 +109,30 @@ Status S3Service::GetObject(Ctx& c) {
   }
   auto range = s3::ParseRange(c.http.Header("range"), head->size);
   if (!range.ok()) return range.status();
+  uint64_t wanted = *range ? std::min((*range)->last, head->size - 1) - (*range)->first + 1 : head->size;
   std::string data;
-  auto info = store_->GetObject(c.req.bucket, c.req.key, *range, &data);
-  if (!info.ok()) return info.status();
+  std::shared_ptr<ObjectBodyStream> stream;
+  Result<objectstore::ObjectInfo> info = Status::Ok();
+  uint64_t first = 0, length = 0;
+  if (wanted > kStreamedGetBytes) {
+    // Large bodies are read and sent piece by piece: memory stays bounded whatever the size.
+    auto reader = store_->OpenObject(c.req.bucket, c.req.key, *range);
+    if (!reader.ok()) return reader.status();
+    info = (*reader)->info();
+    first = (*reader)->first();
+    length = (*reader)->length();
+    stream = std::make_shared<ObjectBodyStream>(std::move(*reader));
+  } else {
+    info = store_->GetObject(c.req.bucket, c.req.key, *range, &data);
+    if (!info.ok()) return info.status();
+    first = *range ? (*range)->first : 0;
+    length = data.size();
+  }
   bool checksums = !*range && EqualsIgnoreCase(c.http.Header("x-amz-checksum-mode"), "ENABLED");
   s3::SetObjectHeaders(*info, &c.res, checksums);
   if (*range) {
     c.res.status = 206;
-    c.res.Set("Content-Range", "bytes " + std::to_string((*range)->first) + "-" +
-                                   std::to_string((*range)->first + data.size() - 1) + "/" +
+    c.res.Set("Content-Range", "bytes " + std::to_string(first) + "-" + std::to_string(first + length - 1) + "/" +
                                    std::to_string(info->size));
   }
   // Presigned links may override response headers.
@@ -112,6 +146,7 @@ Status S3Service::GetObject(Ctx& c) {
     c.res.Set(header, c.req.Get(param));
   }
   c.res.body = std::move(data);
+  c.res.stream = std::move(stream);
   return Status::Ok();
 }
 

@@ -137,7 +137,8 @@ Status S3Service::Handle(Call& call) {
       {"bytesTransferredIn", static_cast<int64_t>(c.http.body.size())},
       {"AuthenticationMethod", call.presigned ? "QueryString" : "AuthHeader"},
       {"x-amz-id-2", call.request_id},
-      {"bytesTransferredOut", static_cast<int64_t>(call.rest_response.body.size())}};
+      {"bytesTransferredOut", static_cast<int64_t>(call.rest_response.stream ? call.rest_response.stream->Size()
+                                                                             : call.rest_response.body.size())}};
   std::string bucket_arn = "arn:aws:s3:::" + c.req.bucket;
   std::string owner = c.bucket_loaded ? c.bucket.owner_account : call.principal->account_id;
   if (entry->second.object_level) {
