@@ -263,6 +263,61 @@ TEST(ObjectStoreTest, RangesAtEveryChunkBoundary) {
   EXPECT_EQ(env.Get("b", "empty"), "");
 }
 
+TEST(ObjectStoreTest, ReaderYieldsTheObjectPieceByPieceAndKeepsItsVersion) {
+  ObjectStoreEnv env;
+  env.MakeBucket("b");
+  auto read_all = [](ObjectReader& r, size_t piece) {
+    std::string all, part;
+    for (;;) {
+      Status s = r.Read(piece, &part);
+      EXPECT_TRUE(s.ok()) << s.ToString();
+      if (!s.ok() || part.empty()) return all;
+      EXPECT_LE(part.size(), piece);
+      all += part;
+    }
+  };
+  const uint64_t size = 3 * kChunk + 777;
+  std::string data = RandomData(size, 7);
+  env.Put("b", "one", data);
+  for (size_t piece : {size_t{1000}, size_t{kChunk}, size_t{kChunk + 1}, size_t{10 * kChunk}}) {
+    auto r = env.store->OpenObject("b", "one", std::nullopt);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ((*r)->length(), size);
+    EXPECT_EQ((*r)->info().key, "one");
+    EXPECT_EQ(read_all(**r, piece), data) << piece;
+  }
+  auto ranged = env.store->OpenObject("b", "one", ByteRange{kChunk - 3, 2 * kChunk + 5});
+  ASSERT_TRUE(ranged.ok());
+  EXPECT_EQ((*ranged)->first(), kChunk - 3);
+  EXPECT_EQ(read_all(**ranged, 4096), data.substr(kChunk - 3, kChunk + 9));
+  EXPECT_EQ(env.store->OpenObject("b", "one", ByteRange{size, size + 1}).status().code(), "InvalidRange");
+  EXPECT_EQ(env.store->OpenObject("b", "none", std::nullopt).status().code(), "NoSuchKey");
+  EXPECT_EQ(env.store->OpenObject("nobucket", "one", std::nullopt).status().code(), "NoSuchBucket");
+
+  // Replaced (and its file unlinked) after the first piece: the reader keeps the old version.
+  auto r = env.store->OpenObject("b", "one", std::nullopt);
+  ASSERT_TRUE(r.ok());
+  std::string first;
+  ASSERT_TRUE((*r)->Read(1000, &first).ok());
+  env.Put("b", "one", RandomData(size, 8));
+  EXPECT_EQ(first + read_all(**r, 100000), data);
+
+  // Multipart: pieces never straddle wrongly across parts.
+  auto up = env.store->CreateUpload("b", "mp", {});
+  ASSERT_TRUE(up.ok());
+  std::string d1 = RandomData(5 * kMiB, 21), d2 = RandomData(12345, 22);
+  auto e1 = env.store->UploadPart("b", up->upload_id, 1, d1, {});
+  auto e2 = env.store->UploadPart("b", up->upload_id, 2, d2, {});
+  ASSERT_TRUE(e1.ok() && e2.ok());
+  ASSERT_TRUE(env.store->CompleteUpload("b", up->upload_id, {{1, e1->etag}, {2, e2->etag}}).ok());
+  auto mp = env.store->OpenObject("b", "mp", std::nullopt);
+  ASSERT_TRUE(mp.ok());
+  EXPECT_EQ(read_all(**mp, 3 * kMiB), d1 + d2);
+  auto mp_range = env.store->OpenObject("b", "mp", ByteRange{5 * kMiB - 10, 5 * kMiB + 10});
+  ASSERT_TRUE(mp_range.ok());
+  EXPECT_EQ(read_all(**mp_range, 7), (d1 + d2).substr(5 * kMiB - 10, 21));
+}
+
 TEST(ObjectStoreTest, BytesOnDiskAreCiphertext) {
   ObjectStoreEnv env;
   env.MakeBucket("b");
