@@ -105,16 +105,19 @@ void AppendJsonString(std::string* out, std::string_view s) {
   // Every step below needs at most 16 + 6 bytes of room (a block store, then an escape).
   constexpr size_t kStep = 32;
   size_t w = out->size();
-  size_t end = w + n + n / 8 + kStep + 2;
+  size_t end = w + n + n / 4 + kStep + 2;
   out->resize(end);
   char* d = out->data();
+  // Grows by what the rest of this string may need (never by a share of everything already
+  // in `out`: resize zero-fills, and a response of many escaped records would be zeroed
+  // again and again). The string's capacity still grows geometrically.
+  size_t i = 0;
   auto grow = [&](size_t k) {
-    end = std::max(end + end / 2, w + k + kStep);
+    end = std::max(end, w + k + kStep + (n - i) + (n - i) / 4);
     out->resize(end);
     d = out->data();
   };
   d[w++] = '"';
-  size_t i = 0;
 #if defined(__SSE2__)
   const __m128i quote = _mm_set1_epi8('"');
   const __m128i backslash = _mm_set1_epi8('\\');
