@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
+#include <optional>
+#include <tuple>
 #include <set>
 
 #include "common/crypto.h"
@@ -56,6 +59,7 @@ struct DeliveryService::Stream {
   std::vector<uint64_t> seqs;
   std::vector<std::string> records;
   size_t bytes = 0;
+  int64_t oldest_ms = INT64_MAX, newest_ms = INT64_MIN;  // event times of `records`
 };
 
 DeliveryService::DeliveryService(storage::KvStore* kv, journal::Journal* journal, trails::TrailStore* trails,
@@ -169,24 +173,52 @@ ot::Status DeliveryService::RecordsOf(const PendingFile& file, std::vector<std::
   return ot::Status::Ok();
 }
 
-ot::Status DeliveryService::WriteFile(Stream& s, const PendingFile& file, const std::vector<std::string>& records,
-                                  int64_t now_ms) {
+DeliveryService::PreparedFile DeliveryService::Prepare(const std::vector<std::string>& records, bool leaf_hashes,
+                                                      std::optional<std::pair<int64_t, int64_t>> times) {
+  PreparedFile out;
   std::vector<std::string_view> views(records.begin(), records.end());
   std::string content = LogFileJson(views);
   int64_t oldest = INT64_MAX, newest = INT64_MIN;
-  simdjson::dom::parser parser;
-  for (auto& r : records) {
-    QuickFacts q;
-    if (Quick(parser, r, &q)) {
-      oldest = std::min(oldest, q.event_time_ms);
-      newest = std::max(newest, q.event_time_ms);
+  if (times) {
+    std::tie(oldest, newest) = *times;
+  } else {
+    simdjson::dom::parser parser;
+    for (auto& r : records) {
+      QuickFacts q;
+      if (Quick(parser, r, &q)) {
+        oldest = std::min(oldest, q.event_time_ms);
+        newest = std::max(newest, q.event_time_ms);
+      }
     }
   }
+  out.oldest_ms = oldest == INT64_MAX ? 0 : oldest;
+  out.newest_ms = newest == INT64_MIN ? 0 : newest;
+  if (leaf_hashes) {
+    // The leaves of the digest interval's Merkle tree (integrity.md §12): each record's
+    // bytes exactly as they are in the file.
+    out.leaf_hashes.reserve(records.size() * integrity::kHashSize);
+    for (const auto& r : records) out.leaf_hashes += integrity::MerkleLeafHash(r);
+  }
+  out.sha256_hex = Sha256Hex(content);
   auto gz = Gzip(content);
-  if (!gz.ok()) return gz.status();
+  if (!gz.ok()) {
+    out.status = gz.status();
+    return out;
+  }
+  out.gzipped = std::move(*gz);
+  return out;
+}
+
+ot::Status DeliveryService::WriteFile(Stream& s, const PendingFile& file, const std::vector<std::string>& records,
+                                      int64_t now_ms) {
+  return Commit(s, file, Prepare(records, s.trail.log_file_validation, std::nullopt), now_ms);
+}
+
+ot::Status DeliveryService::Commit(Stream& s, const PendingFile& file, PreparedFile prepared, int64_t now_ms) {
+  if (!prepared.status.ok()) return prepared.status;
   trails::DeliveryStatus status = s.state.status;
   status.latest_delivery_attempt_ms = now_ms;
-  ot::Status written = destination_->Write(s.trail, file.key, *gz);
+  ot::Status written = destination_->Write(s.trail, file.key, prepared.gzipped);
   if (!written.ok()) {
     status.latest_delivery_error = written.code();
     {
@@ -201,14 +233,8 @@ ot::Status DeliveryService::WriteFile(Stream& s, const PendingFile& file, const 
   status.latest_delivery_ms = now_ms;
   status.latest_delivery_attempt_succeeded_ms = now_ms;
   status.latest_delivery_error.clear();
-  DeliveredFile delivered{s.trail.s3_bucket, file.key, now_ms, Sha256Hex(content),
-                          oldest == INT64_MAX ? 0 : oldest, newest == INT64_MIN ? 0 : newest, {}};
-  if (s.trail.log_file_validation) {
-    // The leaves of the digest interval's Merkle tree (integrity.md §12): each record's
-    // bytes exactly as they are in the file.
-    delivered.leaf_hashes.reserve(records.size() * integrity::kHashSize);
-    for (const auto& r : records) delivered.leaf_hashes += integrity::MerkleLeafHash(r);
-  }
+  DeliveredFile delivered{s.trail.s3_bucket,    file.key,           now_ms, std::move(prepared.sha256_hex),
+                          prepared.oldest_ms, prepared.newest_ms, std::move(prepared.leaf_hashes)};
   OT_RETURN_IF_ERROR(state_.Complete(s.id, delivered, status));
   std::lock_guard lock(mu_);
   s.state.status = status;
@@ -272,6 +298,29 @@ ot::Status DeliveryService::DeliverWindow(int64_t window_end_ms) {
 }
 
 ot::Status DeliveryService::Scan(const std::vector<Stream*>& active, int64_t file_time) {
+  // A file's bytes (JSON, gzip, hashes) are prepared on a helper thread while the scan goes
+  // on; the files are written and completed here, one at a time in the order they were
+  // announced. A stream whose write failed writes nothing more in this pass: its files stay
+  // announced (pending) and FlushPending retries them in order.
+  struct InFlight {
+    Stream* stream;
+    PendingFile file;
+    std::future<PreparedFile> prepared;
+  };
+  std::optional<InFlight> in_flight;
+  auto commit_in_flight = [&]() {
+    if (!in_flight) return;
+    InFlight job = std::move(*in_flight);
+    in_flight.reset();
+    PreparedFile prepared = job.prepared.get();
+    Stream& s = *job.stream;
+    if (s.blocked) return;
+    ot::Status st = Commit(s, job.file, std::move(prepared), NowMillis());
+    if (!st.ok()) {
+      s.blocked = true;  // the rest waits in the journal and in pending until the destination is fixed
+      spdlog::warn("delivery: {} {}: {}", s.id.trail_arn, s.id.region, st.ToString());
+    }
+  };
 
   auto emit = [&](Stream& s, uint64_t next_cursor) -> ot::Status {
     PendingFile file;
@@ -286,63 +335,76 @@ ot::Status DeliveryService::Scan(const std::vector<Stream*>& active, int64_t fil
       s.state.pending.push_back(file);
       s.state.cursor = next_cursor;
     }
-    ot::Status st = WriteFile(s, file, s.records, NowMillis());
+    auto times = std::make_pair(s.oldest_ms, s.newest_ms);
+    bool leaves = s.trail.log_file_validation;
+    auto records = std::make_shared<std::vector<std::string>>(std::move(s.records));
+    std::future<PreparedFile> prepared =
+        std::async(std::launch::async, [records, leaves, times] { return Prepare(*records, leaves, times); });
+    commit_in_flight();
+    in_flight = InFlight{&s, std::move(file), std::move(prepared)};
     s.seqs.clear();
     s.records.clear();
     s.bytes = 0;
-    if (!st.ok()) {
-      s.blocked = true;  // the rest waits in the journal until the destination is fixed
-      spdlog::warn("delivery: {} {}: {}", s.id.trail_arn, s.id.region, st.ToString());
-    }
+    s.oldest_ms = INT64_MAX;
+    s.newest_ms = INT64_MIN;
     return ot::Status::Ok();
   };
 
-  uint64_t lo = UINT64_MAX, hi = 0;
-  for (auto* s : active) {
-    lo = std::min(lo, s->scan_from);
-    hi = std::max(hi, s->scan_to);
-  }
-  simdjson::dom::parser parser;
-  trails::RecordFacts facts;
-  std::vector<journal::Entry> chunk;
-  for (uint64_t next = lo; next <= hi && !stopping_;) {
-    chunk.clear();
-    OT_RETURN_IF_ERROR(journal_->Read(next, 4096, &chunk, 32u << 20));
-    if (chunk.empty()) break;
-    for (auto& e : chunk) {
-      if (e.sequence > hi) break;
-      QuickFacts q;
-      if (!Quick(parser, e.record, &q)) continue;
-      bool facts_ready = false, facts_ok = false;
-      for (Stream* s : active) {
-        if (s->blocked || e.sequence < s->scan_from || e.sequence > s->scan_to) continue;
-        if (q.account != s->trail.account || q.region != s->id.region) continue;
-        if (IsGlobalService(q.source) && !s->trail.include_global_service_events) continue;
-        if (!facts_ready) {
-          facts_ok = trails::ExtractFacts(e.record, &facts);
-          facts_ready = true;
+  auto scan = [&]() -> ot::Status {
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (auto* s : active) {
+      lo = std::min(lo, s->scan_from);
+      hi = std::max(hi, s->scan_to);
+      s->oldest_ms = INT64_MAX;
+      s->newest_ms = INT64_MIN;
+    }
+    simdjson::dom::parser parser;
+    trails::RecordFacts facts;
+    std::vector<journal::Entry> chunk;
+    for (uint64_t next = lo; next <= hi && !stopping_;) {
+      chunk.clear();
+      OT_RETURN_IF_ERROR(journal_->Read(next, 4096, &chunk, 32u << 20));
+      if (chunk.empty()) break;
+      for (auto& e : chunk) {
+        if (e.sequence > hi) break;
+        QuickFacts q;
+        if (!Quick(parser, e.record, &q)) continue;
+        bool facts_ready = false, facts_ok = false;
+        for (Stream* s : active) {
+          if (s->blocked || e.sequence < s->scan_from || e.sequence > s->scan_to) continue;
+          if (q.account != s->trail.account || q.region != s->id.region) continue;
+          if (IsGlobalService(q.source) && !s->trail.include_global_service_events) continue;
+          if (!facts_ready) {
+            facts_ok = trails::ExtractFacts(e.record, &facts);
+            facts_ready = true;
+          }
+          if (!facts_ok || facts.event_category == "Insight" || !s->selectors.Matches(facts)) continue;
+          s->seqs.push_back(e.sequence);
+          s->bytes += e.record.size() + 1;
+          s->records.push_back(e.record);
+          s->oldest_ms = std::min(s->oldest_ms, q.event_time_ms);
+          s->newest_ms = std::max(s->newest_ms, q.event_time_ms);
+          if (s->seqs.size() >= options_.max_records_per_file || s->bytes >= options_.max_bytes_per_file)
+            OT_RETURN_IF_ERROR(emit(*s, e.sequence + 1));
         }
-        if (!facts_ok || facts.event_category == "Insight" || !s->selectors.Matches(facts)) continue;
-        s->seqs.push_back(e.sequence);
-        s->bytes += e.record.size() + 1;
-        s->records.push_back(e.record);
-        if (s->seqs.size() >= options_.max_records_per_file || s->bytes >= options_.max_bytes_per_file)
-          OT_RETURN_IF_ERROR(emit(*s, e.sequence + 1));
+      }
+      next = chunk.back().sequence + 1;
+    }
+    for (Stream* s : active) {
+      if (s->blocked) continue;
+      if (!s->seqs.empty()) {
+        OT_RETURN_IF_ERROR(emit(*s, s->scan_to + 1));
+      } else if (s->state.cursor < s->scan_to + 1) {
+        OT_RETURN_IF_ERROR(state_.SetCursor(s->id, s->scan_to + 1));
+        std::lock_guard lock(mu_);
+        s->state.cursor = s->scan_to + 1;
       }
     }
-    next = chunk.back().sequence + 1;
-  }
-  for (Stream* s : active) {
-    if (s->blocked) continue;
-    if (!s->seqs.empty()) {
-      OT_RETURN_IF_ERROR(emit(*s, s->scan_to + 1));
-    } else if (s->state.cursor < s->scan_to + 1) {
-      OT_RETURN_IF_ERROR(state_.SetCursor(s->id, s->scan_to + 1));
-      std::lock_guard lock(mu_);
-      s->state.cursor = s->scan_to + 1;
-    }
-  }
-  return ot::Status::Ok();
+    return ot::Status::Ok();
+  };
+  ot::Status st = scan();
+  commit_in_flight();
+  return st;
 }
 
 void DeliveryService::UpdateJournalFloor() {

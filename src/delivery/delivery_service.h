@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -60,6 +61,20 @@ class DeliveryService final : public trails::TrailListener, public trails::Deliv
   ot::Status LoadStreams();
   ot::Status Scan(const std::vector<Stream*>& active, int64_t file_time);
   ot::Status FlushPending(Stream& s, int64_t now_ms);
+  // A log file's bytes, made from its records without touching any state (so that it can
+  // run on another thread while the scan goes on).
+  struct PreparedFile {
+    ot::Status status;              // not ok: gzip failed
+    std::string gzipped;
+    std::string sha256_hex;         // of the uncompressed JSON
+    int64_t oldest_ms = 0, newest_ms = 0;
+    std::string leaf_hashes;        // only for trails with log file validation
+  };
+  // `times`: the records' oldest and newest event times when already known.
+  static PreparedFile Prepare(const std::vector<std::string>& records, bool leaf_hashes,
+                              std::optional<std::pair<int64_t, int64_t>> times);
+  // Writes a prepared file to the bucket and completes it (drops it from pending).
+  ot::Status Commit(Stream& s, const PendingFile& file, PreparedFile prepared, int64_t now_ms);
   ot::Status WriteFile(Stream& s, const PendingFile& file, const std::vector<std::string>& records, int64_t now_ms);
   ot::Status RecordsOf(const PendingFile& file, std::vector<std::string>* out);
   void UpdateJournalFloor();
