@@ -120,7 +120,7 @@ children_cpu() {  # children_cpu FILE: user+sys of this shell's finished childre
 }
 free_port() {
   local p
-  for p in $(shuf -i 20000-60000 -n 50); do
+  for p in $(shuf -i 20000-32000 -n 50); do  # below the ephemeral range (32768+): no clash with client sockets
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
   done
   echo "bench-history: no free port" >&2

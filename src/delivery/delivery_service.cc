@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <future>
 #include <optional>
 #include <tuple>
@@ -298,7 +299,7 @@ ot::Status DeliveryService::DeliverWindow(int64_t window_end_ms) {
 }
 
 ot::Status DeliveryService::Scan(const std::vector<Stream*>& active, int64_t file_time) {
-  // A file's bytes (JSON, gzip, hashes) are prepared on a helper thread while the scan goes
+  // A file's bytes (JSON, gzip, hashes) are prepared on helper threads while the scan goes
   // on; the files are written and completed here, one at a time in the order they were
   // announced. A stream whose write failed writes nothing more in this pass: its files stay
   // announced (pending) and FlushPending retries them in order.
@@ -307,11 +308,12 @@ ot::Status DeliveryService::Scan(const std::vector<Stream*>& active, int64_t fil
     PendingFile file;
     std::future<PreparedFile> prepared;
   };
-  std::optional<InFlight> in_flight;
-  auto commit_in_flight = [&]() {
-    if (!in_flight) return;
-    InFlight job = std::move(*in_flight);
-    in_flight.reset();
+  std::deque<InFlight> in_flight;  // at most kPreparing files being prepared at once
+  constexpr size_t kPreparing = 2;
+  auto commit_oldest = [&]() {
+    if (in_flight.empty()) return;
+    InFlight job = std::move(in_flight.front());
+    in_flight.pop_front();
     PreparedFile prepared = job.prepared.get();
     Stream& s = *job.stream;
     if (s.blocked) return;
@@ -340,8 +342,8 @@ ot::Status DeliveryService::Scan(const std::vector<Stream*>& active, int64_t fil
     auto records = std::make_shared<std::vector<std::string>>(std::move(s.records));
     std::future<PreparedFile> prepared =
         std::async(std::launch::async, [records, leaves, times] { return Prepare(*records, leaves, times); });
-    commit_in_flight();
-    in_flight = InFlight{&s, std::move(file), std::move(prepared)};
+    in_flight.push_back(InFlight{&s, std::move(file), std::move(prepared)});
+    if (in_flight.size() > kPreparing) commit_oldest();
     s.seqs.clear();
     s.records.clear();
     s.bytes = 0;
@@ -403,7 +405,7 @@ ot::Status DeliveryService::Scan(const std::vector<Stream*>& active, int64_t fil
     return ot::Status::Ok();
   };
   ot::Status st = scan();
-  commit_in_flight();
+  while (!in_flight.empty()) commit_oldest();
   return st;
 }
 
