@@ -204,9 +204,12 @@ Result<std::vector<DeliveredFile>> DeliveryState::Delivered(const StreamId& stre
   return out;
 }
 
-Status DeliveryState::ForgetLeaves(const StreamId& stream, const std::vector<DeliveredFile>& files) {
+Status DeliveryState::ForgetDeliveredBefore(const StreamId& stream, int64_t before_ms) {
+  if (before_ms <= 0) return Status::Ok();
+  std::string end = storage::EncodeU64(static_cast<uint64_t>(before_ms));
   auto batch = kv_->NewBatch();
-  for (const auto& f : files) batch->Delete(kDeliveryFamily, LeavesPrefix(stream) + FileSuffix(f.delivered_ms, f.key));
+  batch->DeleteRange(kDeliveryFamily, DeliveredPrefix(stream), DeliveredPrefix(stream) + end);
+  batch->DeleteRange(kDeliveryFamily, LeavesPrefix(stream), LeavesPrefix(stream) + end);
   return kv_->Write(*batch, /*sync=*/false);
 }
 
@@ -215,6 +218,12 @@ Status DeliveryState::Forget(const StreamId& stream) {
   batch->Delete(kDeliveryFamily, CursorKey(stream));
   batch->Delete(kDeliveryFamily, PendingKey(stream));
   batch->Delete(kDeliveryFamily, StatusKey(stream));
+  // Every delivered-file entry: the prefixes end in '\0', so '\1' bounds them.
+  for (std::string prefix : {DeliveredPrefix(stream), LeavesPrefix(stream)}) {
+    std::string end = prefix;
+    end.back() = '\1';
+    batch->DeleteRange(kDeliveryFamily, prefix, end);
+  }
   return kv_->Write(*batch, /*sync=*/true);
 }
 

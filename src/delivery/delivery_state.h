@@ -67,8 +67,9 @@ class DeliveryState {
   // hashes when asked (empty when none were kept).
   Result<std::vector<DeliveredFile>> Delivered(const StreamId& stream, int64_t from_ms, int64_t to_ms,
                                                bool with_leaves = false) const;
-  // Drops the leaf hashes of these files (their tree is written).
-  Status ForgetLeaves(const StreamId& stream, const std::vector<DeliveredFile>& files);
+  // Drops the entries (and leaf hashes) of files delivered before `before_ms`: no digest
+  // will list them any more.
+  Status ForgetDeliveredBefore(const StreamId& stream, int64_t before_ms);
   // Forgets a stream entirely (its trail was deleted).
   Status Forget(const StreamId& stream);
 

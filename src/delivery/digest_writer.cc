@@ -66,7 +66,7 @@ Status DigestWriter::Write(const StreamId& stream, const trails::Trail& trail, C
   if (!signed_digest.ok()) return signed_digest.status();
   // The interval's Merkle tree goes first, so that a digest in the bucket always has its
   // tree (re-writing both after a crash gives the same objects).
-  bool tree_written = false;
+  bool tree_written = false;  // (leaf hashes are dropped with the files' entries below)
   auto tree = WriteMerkleTree(trail, d, *signed_digest, *files, &tree_written);
   if (!tree.ok()) return tree;
   auto gz = Gzip(signed_digest->json);
@@ -80,10 +80,9 @@ Status DigestWriter::Write(const StreamId& stream, const trails::Trail& trail, C
   chain->prev_signature = signed_digest->signature_hex;
   chain->start_ms = end_ms;
   Save(stream, *chain);
-  if (tree_written) {
-    auto s = state_->ForgetLeaves(stream, *files);
-    if (!s.ok()) spdlog::warn("digest: cannot drop written leaf hashes: {}", s.ToString());
-  }
+  // Everything before the next window is listed by a written digest now.
+  auto forgot = state_->ForgetDeliveredBefore(stream, chain->start_ms);
+  if (!forgot.ok()) spdlog::warn("digest: cannot drop listed delivered-file entries: {}", forgot.ToString());
   return Status::Ok();
 }
 
@@ -130,6 +129,9 @@ void DigestWriter::Run(const StreamId& stream, const trails::Trail& trail, int64
     }
   };
   if (!chain.active) {
+    // No chain: no digest will list what was delivered until one starts, and a new chain
+    // reaches back at most one interval (to when logging started).
+    state_->ForgetDeliveredBefore(stream, now_ms - 2 * interval_ms_);
     if (!wanted) return;
     // A new chain: its first window starts when logging started, or now if validation was
     // turned on later.
