@@ -207,6 +207,16 @@ Result<std::vector<DeliveredFile>> DeliveryState::Delivered(const StreamId& stre
 Status DeliveryState::ForgetDeliveredBefore(const StreamId& stream, int64_t before_ms) {
   if (before_ms <= 0) return Status::Ok();
   std::string end = storage::EncodeU64(static_cast<uint64_t>(before_ms));
+  {
+    // Only write when there is something to drop: a range tombstone per stream and pass
+    // would pile up for nothing.
+    std::string prefix = DeliveredPrefix(stream);
+    auto it = kv_->NewIterator(kDeliveryFamily);
+    it->Seek(prefix);
+    OT_RETURN_IF_ERROR(it->status());
+    if (!it->Valid() || !it->key().starts_with(prefix) || it->key().substr(prefix.size(), 8) >= std::string_view(end))
+      return Status::Ok();
+  }
   auto batch = kv_->NewBatch();
   batch->DeleteRange(kDeliveryFamily, DeliveredPrefix(stream), DeliveredPrefix(stream) + end);
   batch->DeleteRange(kDeliveryFamily, LeavesPrefix(stream), LeavesPrefix(stream) + end);
