@@ -46,6 +46,8 @@
 # Servers and watchers started here are stopped and the temporary dir removed on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+BENCH_NAME=bench-delivery
+source scripts/bench_lib.sh
 ROOT=$(pwd)
 BUILD=${1:-build}
 REPORT_FILE=${2:-}
@@ -103,26 +105,8 @@ trap 'exit 129' HUP
 # ---------------------------------------------------------------------------------------
 # Helpers
 
-group() { echo "$1" | sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/' -e 'ta'; }
 field() {  # field FILE KEY: value of KEY= on the last RESULT line
   sed -n 's/^RESULT .*\<'"$2"'=\([^ ]*\).*/\1/p' "$1" | tail -n1
-}
-now() { date +%s.%N; }
-calc() { awk "BEGIN { printf \"$1\", ($2) }"; }  # calc FORMAT EXPR
-cpu_of() {  # utime+stime of a process, seconds
-  awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat" 2>/dev/null || echo 0
-}
-machine_busy() {  # busy core-seconds of the whole machine so far
-  awk -v hz="$(getconf CLK_TCK)" '/^cpu / { print ($2 + $3 + $4 + $7 + $8 + $9) / hz }' /proc/stat
-}
-indent() { sed 's/^/    /'; }
-free_port() {
-  local p
-  for p in $(shuf -i 20000-32000 -n 50); do  # below the ephemeral range (32768+): no clash with client sockets
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-  done
-  echo "bench-delivery: no free port" >&2
-  return 1
 }
 
 # start_server NAME PORT [flags]: data dir $WORK/NAME (kept when it exists); sets SERVER_PID,
@@ -156,17 +140,6 @@ start_server() {
   return 1
 }
 
-stop_server() {
-  [ -n "$SERVER_PID" ] || return 0
-  kill -TERM "$SERVER_PID" 2>/dev/null || true
-  for _ in $(seq 1 600); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$SERVER_PID" 2>/dev/null; then
-    echo "bench-delivery: the server did not stop within 60 s of SIGTERM; killing it" >&2
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-  fi
-  wait "$SERVER_PID" 2>/dev/null || true
-  SERVER_PID=""
-}
 
 # wait_idle: until the server used < 3 % of a core over a second (Event history has
 # indexed everything imported); at most 10 minutes.

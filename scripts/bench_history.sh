@@ -45,6 +45,8 @@
 # on exit, whatever happens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+BENCH_NAME=bench-history
+source scripts/bench_lib.sh
 ROOT=$(pwd)
 BUILD=${1:-build}
 REPORT_FILE=${2:-}
@@ -104,31 +106,13 @@ trap 'exit 129' HUP
 # ---------------------------------------------------------------------------------------
 # Helpers
 
-group() { echo "$1" | sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/' -e 'ta'; }
 # field FILE KEY [SELECTOR]: value of KEY= on the last RESULT line (containing SELECTOR).
 field() {
   grep "^RESULT .*${3:-}" "$1" | sed -n 's/^RESULT .*\<'"$2"'=\([^ ]*\).*/\1/p' | tail -n1
 }
-now() { date +%s.%N; }
-calc() { awk "BEGIN { printf \"$1\", ($2) }"; }  # calc FORMAT EXPR
-cpu_of() {  # utime+stime of a process, seconds
-  awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat" 2>/dev/null || echo 0
-}
 children_cpu() {  # children_cpu FILE: user+sys of this shell's finished children, seconds
   # (`times` must run in this shell, not in a $(...) subshell, to see its children.)
   awk 'NR == 2 { n = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); n += a[1] * 60 + a[2] } print n }' "$1"
-}
-free_port() {
-  local p
-  for p in $(shuf -i 20000-32000 -n 50); do  # below the ephemeral range (32768+): no clash with client sockets
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-  done
-  echo "bench-history: no free port" >&2
-  return 1
-}
-indent() { sed 's/^/    /'; }
-machine_busy() {  # busy core-seconds of the whole machine so far (/proc/stat)
-  awk -v hz="$(getconf CLK_TCK)" '/^cpu / { print ($2 + $3 + $4 + $7 + $8 + $9) / hz }' /proc/stat
 }
 
 # start_server NAME [flags]: data dir $WORK/NAME (kept when it exists), free port; sets
@@ -160,17 +144,6 @@ start_server() {
   return 1
 }
 
-stop_server() {
-  [ -n "$SERVER_PID" ] || return 0
-  kill -TERM "$SERVER_PID" 2>/dev/null || true
-  for _ in $(seq 1 600); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$SERVER_PID" 2>/dev/null; then
-    echo "bench-history: the server did not stop within 60 s of SIGTERM; killing it" >&2
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-  fi
-  wait "$SERVER_PID" 2>/dev/null || true
-  SERVER_PID=""
-}
 
 ensure_postgres() {
   if [ ! -x "$PG_BIN/postgres" ] || ! { ldconfig -p 2>/dev/null | grep 'libpq\.so\.5' >/dev/null; }; then

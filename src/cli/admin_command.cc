@@ -31,10 +31,6 @@ struct CreateAccountFlags {
   bool org_member = false;
 };
 
-std::string Describe(const Status& s) {
-  return s.message().empty() ? s.code() : s.code() + ": " + s.message();
-}
-
 // Pretty-prints a JSON object, two-space indented (keys in the server's order).
 void PrettyPrint(std::string* out, const boost::json::value& v, int indent) {
   auto pad = [out](int n) { out->append(static_cast<size_t>(n), ' '); };
@@ -86,7 +82,7 @@ std::unique_ptr<ApiClient> MakeClient(const AdminFlags& flags) {
   }
   auto credentials = ResolveCredentials(flags.data_dir, flags.data_dir_explicit);
   if (!credentials.ok()) {
-    std::cerr << "opentrail: " << Describe(credentials.status()) << "\n";
+    std::cerr << "opentrail: " << DescribeStatus(credentials.status()) << "\n";
     return nullptr;
   }
   return std::make_unique<ApiClient>(std::move(*endpoint), std::move(*credentials));
@@ -104,7 +100,7 @@ int RunCreateAccount(const AdminFlags& admin, const CreateAccountFlags& flags) {
 
   auto body = client->Call("CreateAccount", boost::json::serialize(request));
   if (!body.ok()) {
-    std::cerr << "opentrail: " << Describe(body.status()) << "\n";
+    std::cerr << "opentrail: " << DescribeStatus(body.status()) << "\n";
     return 1;
   }
   boost::system::error_code ec;

@@ -211,6 +211,10 @@ Result<Credentials> ResolveCredentials(const std::string& data_dir, bool data_di
 // ---------------------------------------------------------------------------------------
 // Errors
 
+std::string DescribeStatus(const Status& s) {
+  return s.message().empty() ? s.code() : s.code() + ": " + s.message();
+}
+
 Status ParseErrorBody(int http_status, std::string_view body) {
   int status = http_status >= 400 ? http_status : 500;
   boost::system::error_code ec;
@@ -258,6 +262,28 @@ struct ApiClient::Connection {
     ioc.restart();
     ioc.run();
   }
+
+  // Opens the connection unless it is open. kErrConnectionFailed when it cannot.
+  Status Connect(const Endpoint& endpoint, std::chrono::milliseconds timeout) {
+    if (open) return Status::Ok();
+    boost::system::error_code ec;
+    tcp::resolver resolver(ioc);
+    auto results = resolver.resolve(endpoint.host, std::to_string(endpoint.port), ec);
+    if (ec) {
+      return Status::Error(kErrConnectionFailed, "cannot resolve " + endpoint.host + ": " + ec.message(), 503);
+    }
+    stream.expires_after(timeout);
+    stream.async_connect(results, [&ec](const boost::system::error_code& e, const tcp::endpoint&) { ec = e; });
+    Run();
+    if (ec) {
+      stream.close();
+      std::string why = ec == beast::error::timeout ? "timed out" : ec.message();
+      return Status::Error(kErrConnectionFailed, "cannot connect to " + endpoint.ToString() + ": " + why, 503);
+    }
+    stream.socket().set_option(tcp::no_delay(true), ec);
+    open = true;
+    return Status::Ok();
+  }
 };
 
 ApiClient::ApiClient(Endpoint endpoint, Credentials credentials, ApiClientOptions options)
@@ -291,27 +317,7 @@ Result<HttpResponse> ApiClient::Send(std::string_view operation, std::string_vie
   for (int attempt = 0; attempt < 2; ++attempt) {
     Connection& c = *conn_;
     const bool reused = c.open;
-    if (!c.open) {
-      boost::system::error_code ec;
-      tcp::resolver resolver(c.ioc);
-      auto results = resolver.resolve(endpoint_.host, std::to_string(endpoint_.port), ec);
-      if (ec) {
-        return Status::Error(kErrConnectionFailed, "cannot resolve " + endpoint_.host + ": " +
-                                                       ec.message(), 503);
-      }
-      c.stream.expires_after(options_.connect_timeout);
-      c.stream.async_connect(results, [&ec](const boost::system::error_code& e,
-                                            const tcp::endpoint&) { ec = e; });
-      c.Run();
-      if (ec) {
-        c.stream.close();
-        std::string why = ec == beast::error::timeout ? "timed out" : ec.message();
-        return Status::Error(kErrConnectionFailed,
-                             "cannot connect to " + endpoint_.ToString() + ": " + why, 503);
-      }
-      c.stream.socket().set_option(tcp::no_delay(true), ec);
-      c.open = true;
-    }
+    OT_RETURN_IF_ERROR(c.Connect(endpoint_, options_.connect_timeout));
 
     std::vector<Header> headers{{"Host", endpoint_.host_header},
                                 {"Content-Type", std::string(content_type)},
@@ -400,27 +406,7 @@ Result<RawHttpResponse> ApiClient::SendRequest(const RawHttpRequest& request) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     Connection& c = *conn_;
     const bool reused = c.open;
-    if (!c.open) {
-      boost::system::error_code ec;
-      tcp::resolver resolver(c.ioc);
-      auto results = resolver.resolve(endpoint_.host, std::to_string(endpoint_.port), ec);
-      if (ec) {
-        return Status::Error(kErrConnectionFailed, "cannot resolve " + endpoint_.host + ": " +
-                                                       ec.message(), 503);
-      }
-      c.stream.expires_after(options_.connect_timeout);
-      c.stream.async_connect(results, [&ec](const boost::system::error_code& e,
-                                            const tcp::endpoint&) { ec = e; });
-      c.Run();
-      if (ec) {
-        c.stream.close();
-        std::string why = ec == beast::error::timeout ? "timed out" : ec.message();
-        return Status::Error(kErrConnectionFailed,
-                             "cannot connect to " + endpoint_.ToString() + ": " + why, 503);
-      }
-      c.stream.socket().set_option(tcp::no_delay(true), ec);
-      c.open = true;
-    }
+    OT_RETURN_IF_ERROR(c.Connect(endpoint_, options_.connect_timeout));
 
     std::vector<Header> headers{{"Host", endpoint_.host_header}};
     headers.insert(headers.end(), request.headers.begin(), request.headers.end());

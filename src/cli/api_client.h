@@ -92,6 +92,9 @@ Result<Credentials> ResolveCredentials(const std::string& data_dir, bool data_di
 // ---------------------------------------------------------------------------------------
 // Errors
 
+// "Code: message" (or "Code"), for the commands' error lines.
+std::string DescribeStatus(const Status& s);
+
 // Turns an error response into a Status: `{"__type": "Code", "message": "..."}` (also
 // "Message", and "__type" values with a "prefix#" are cut to the code). A body that is not
 // such JSON gives code "HttpError<status>" with the start of the body as message.

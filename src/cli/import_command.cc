@@ -519,10 +519,6 @@ struct CallError {
   Severity severity = Severity::kFile;
 };
 
-std::string Describe(const Status& s) {
-  return s.message().empty() ? s.code() : s.code() + ": " + s.message();
-}
-
 bool IsThrottling(const Status& s) {
   return s.code() == "ThrottlingException" || s.code() == "Throttling" ||
          s.code() == "ServiceUnavailable" || s.code() == "ServiceUnavailableException" ||
@@ -561,7 +557,7 @@ class Importer {
 
     double elapsed = Elapsed();
     if (!fatal_.ok()) {
-      std::cerr << "opentrail: import stopped: " << Describe(fatal_) << "\n";
+      std::cerr << "opentrail: import stopped: " << DescribeStatus(fatal_) << "\n";
     }
     std::string text = flags_.json ? summary_.FormatJson(elapsed) : summary_.Format(elapsed);
     std::fwrite(text.data(), 1, text.size(), stdout);
@@ -659,7 +655,7 @@ class Importer {
       auto res = Ingest(client, bytes, file, 0, &err);
       if (!res.ok()) {
         if (err.severity == Severity::kFatal) Fatal(err.status);
-        return Failed(file, Describe(err.status));
+        return Failed(file, DescribeStatus(err.status));
       }
       std::lock_guard lock(mu_);
       summary_.AddFileResult(file, *res);
@@ -700,7 +696,7 @@ class Importer {
                       fmt::format("part {}/{} (records {}..{}): {}", p + 1, parts.size(),
                                   parts[p].first_index,
                                   parts[p].first_index + parts[p].count - 1,
-                                  Describe(err.status)),
+                                  DescribeStatus(err.status)),
                       &total);
       }
       total.accepted += res->accepted;
@@ -756,7 +752,7 @@ int RunImport(const ImportFlags& flags) {
   }
   auto credentials = ResolveCredentials(flags.data_dir, flags.data_dir_explicit);
   if (!credentials.ok()) {
-    std::cerr << "opentrail: " << Describe(credentials.status()) << "\n";
+    std::cerr << "opentrail: " << DescribeStatus(credentials.status()) << "\n";
     return 1;
   }
   DiscoveredFiles found = DiscoverFiles(flags.paths);

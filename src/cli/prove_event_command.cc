@@ -58,8 +58,6 @@ struct VerifyFlags {
   std::string public_key_file;
 };
 
-std::string Describe(const Status& s) { return s.message().empty() ? s.code() : s.code() + ": " + s.message(); }
-
 // Thrown inside the run only, caught at its top: a message and the exit code.
 struct Stop {
   std::string message;
@@ -87,8 +85,8 @@ std::optional<int64_t> LookupEventTime(const vl::HttpBackendConfig& config, cons
                  {"X-Amz-Target", "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents"}};
   req.body = body;
   auto r = client.SendRequest(req);
-  if (!r.ok()) throw Stop{"LookupEvents: " + Describe(r.status()), 255};
-  if (r->status / 100 != 2) throw Stop{"LookupEvents: " + Describe(ParseErrorBody(r->status, r->body)), 255};
+  if (!r.ok()) throw Stop{"LookupEvents: " + DescribeStatus(r.status()), 255};
+  if (r->status / 100 != 2) throw Stop{"LookupEvents: " + DescribeStatus(ParseErrorBody(r->status, r->body)), 255};
   boost::system::error_code ec;
   json::value v = json::parse(r->body, ec);
   if (ec || !v.is_object()) throw Stop{"LookupEvents: unreadable answer", 255};
@@ -133,7 +131,7 @@ class Prover {
     std::string org_id;
     if (!flags_.has_bucket) {
       auto trails = backend_->DescribeTrails();
-      if (!trails.ok()) throw Stop{"DescribeTrails: " + Describe(trails.status()), 255};
+      if (!trails.ok()) throw Stop{"DescribeTrails: " + DescribeStatus(trails.status()), 255};
       const vl::TrailInfo* found = nullptr;
       for (const auto& t : *trails)
         if (t.trail_arn == flags_.trail_arn) found = &t;
@@ -144,7 +142,7 @@ class Prover {
         if (flags_.account_id.empty())
           throw Stop{"Missing required parameter for organization trail: '--account-id'", 255};
         auto id = backend_->DescribeOrganizationId();
-        if (!id.ok()) throw Stop{"DescribeOrganization: " + Describe(id.status()), 255};
+        if (!id.ok()) throw Stop{"DescribeOrganization: " + DescribeStatus(id.status()), 255};
         org_id = *id;
       }
     } else {
@@ -174,7 +172,7 @@ class Prover {
 
   std::string BucketRegion() {
     auto loc = backend_->GetBucketLocation(bucket_);
-    if (!loc.ok()) throw Stop{"GetBucketLocation: " + Describe(loc.status()), 255};
+    if (!loc.ok()) throw Stop{"GetBucketLocation: " + DescribeStatus(loc.status()), 255};
     return loc->empty() ? "us-east-1" : *loc;
   }
 
@@ -183,7 +181,7 @@ class Prover {
     std::string marker;
     for (;;) {
       auto page = backend_->ListObjects(bucket_, bucket_region_, prefix, marker);
-      if (!page.ok()) throw Stop{"ListObjects: " + Describe(page.status()), 255};
+      if (!page.ok()) throw Stop{"ListObjects: " + DescribeStatus(page.status()), 255};
       for (auto& k : page->keys)
         if (k.ends_with(".json.gz")) keys.push_back(k);
       if (!page->truncated || page->keys.empty()) break;
@@ -195,7 +193,7 @@ class Prover {
   std::string Fetch(const std::string& key, const char* what) {
     auto obj = backend_->GetObject(bucket_, bucket_region_, key);
     if (!obj.ok()) throw Stop{std::string("GetObject (") + what + ") s3://" + bucket_ + "/" + key + ": " +
-                                  Describe(obj.status()), 255};
+                                  DescribeStatus(obj.status()), 255};
     std::string plain;
     if (!vl::GunzipFirstMember(obj->body, &plain))
       throw Stop{std::string(what) + " s3://" + bucket_ + "/" + key + " is not gzip", 1};
@@ -220,7 +218,7 @@ class Prover {
 
   std::optional<integrity::InclusionProof> TryRoot(const std::string& root_key, int64_t event_ms) {
     auto root = integrity::ParseMerkleRootJson(Fetch(root_key, "tree root"));
-    if (!root.ok()) throw Stop{"s3://" + bucket_ + "/" + root_key + ": " + Describe(root.status()), 1};
+    if (!root.ok()) throw Stop{"s3://" + bucket_ + "/" + root_key + ": " + DescribeStatus(root.status()), 1};
     if (root->end_ms + 1000 < event_ms) return std::nullopt;  // delivered before the event happened
     int64_t event_second = event_ms / 1000 * 1000;
     for (const auto& file : root->files) {
@@ -259,7 +257,7 @@ class Prover {
     proof.root.files.clear();
     proof.merkle_key = root_key;
     auto keys = backend_->ListPublicKeys(root.end_ms / 1000 - 86'400, root.end_ms / 1000 + 86'400);
-    if (!keys.ok()) throw Stop{"ListPublicKeys: " + Describe(keys.status()), 255};
+    if (!keys.ok()) throw Stop{"ListPublicKeys: " + DescribeStatus(keys.status()), 255};
     for (const auto& k : *keys)
       if (k.fingerprint == root.fingerprint) proof.public_key = k.value;
     if (proof.public_key.empty())
@@ -281,7 +279,7 @@ int RunProveEvent(const ProveFlags& flags) {
   try {
     auto config = ResolveHttpBackendConfig(
         {flags.endpoint, flags.s3_endpoint, flags.data_dir, flags.data_dir_explicit, flags.region, flags.trail_arn});
-    if (!config.ok()) throw Stop{Describe(config.status()), 255};
+    if (!config.ok()) throw Stop{DescribeStatus(config.status()), 255};
     config->max_connections = 2;
     auto copy = *config;
     auto backend = vl::MakeHttpBackend(std::move(copy));
@@ -357,7 +355,7 @@ Result<std::string> KeyFromFile(const std::string& path, const std::string& fing
 int RunVerifyProof(const VerifyFlags& flags) {
   auto text = ReadBounded(flags.proof_file);
   if (!text.ok()) {
-    std::fprintf(stderr, "opentrail verify-proof: %s\n", Describe(text.status()).c_str());
+    std::fprintf(stderr, "opentrail verify-proof: %s\n", DescribeStatus(text.status()).c_str());
     return 255;
   }
   auto proof = integrity::ParseInclusionProofJson(*text);
@@ -373,7 +371,7 @@ int RunVerifyProof(const VerifyFlags& flags) {
   } else if (!flags.public_key_file.empty()) {
     auto k = KeyFromFile(flags.public_key_file, proof->root.fingerprint);
     if (!k.ok()) {
-      std::fprintf(stderr, "opentrail verify-proof: %s\n", Describe(k.status()).c_str());
+      std::fprintf(stderr, "opentrail verify-proof: %s\n", DescribeStatus(k.status()).c_str());
       return 255;
     }
     key = *k;

@@ -73,23 +73,6 @@ unsigned DaysInMonth(int64_t y, unsigned m) {
   return kDays[m - 1];
 }
 
-struct Civil {
-  int64_t year;
-  unsigned month, day, hour, minute, second;
-};
-
-Civil ToCivil(TimeUs t) {
-  int64_t seconds = FloorDiv(t, kSecond);
-  int64_t days = FloorDiv(seconds, 86400);
-  int64_t rem = seconds - days * 86400;
-  Civil c{};
-  CivilFromDays(days, &c.year, &c.month, &c.day);
-  c.hour = static_cast<unsigned>(rem / 3600);
-  c.minute = static_cast<unsigned>(rem / 60 % 60);
-  c.second = static_cast<unsigned>(rem % 60);
-  return c;
-}
-
 // A zone suffix: "Z", "UTC", "GMT", "+HH", "+HH:MM", "+HHMM" (and '-'). Ignored, as the AWS
 // CLI replaces the zone instead of converting.
 bool IsZone(std::string_view z) {
@@ -192,27 +175,14 @@ std::optional<TimeUs> ParseTime(std::string_view s) {
   return (days * 86400 + hour * 3600 + minute * 60 + second) * kSecond + micros;
 }
 
-std::string FormatDisplayTime(TimeUs t) {
-  Civil c = ToCivil(t);
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02u:%02u:%02uZ", static_cast<long long>(c.year),
-                c.month, c.day, c.hour, c.minute, c.second);
-  return buf;
-}
+// The same texts as the server writes (common/time.h), from whole seconds.
+std::string FormatDisplayTime(TimeUs t) { return FormatIso8601(FloorDiv(t, kSecond)); }
 
-std::string FormatKeyTime(TimeUs t) {
-  Civil c = ToCivil(t);
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04lld%02u%02uT%02u%02u%02uZ", static_cast<long long>(c.year),
-                c.month, c.day, c.hour, c.minute, c.second);
-  return buf;
-}
+std::string FormatKeyTime(TimeUs t) { return FormatAmzDate(FloorDiv(t, kSecond)); }
 
 std::string FormatYmdPath(TimeUs t) {
-  Civil c = ToCivil(t);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04lld/%02u/%02u", static_cast<long long>(c.year), c.month, c.day);
-  return buf;
+  std::string d = FormatAmzDate(FloorDiv(t, kSecond));  // YYYYMMDDTHHMMSSZ
+  return d.substr(0, 4) + "/" + d.substr(4, 2) + "/" + d.substr(6, 2);
 }
 
 // =======================================================================================

@@ -54,10 +54,6 @@ class StdOutput final : public vl::Output {
   }
 };
 
-std::string Describe(const Status& s) {
-  return s.message().empty() ? s.code() : s.code() + ": " + s.message();
-}
-
 std::string FirstEnv(std::initializer_list<const char*> names) {
   for (const char* n : names) {
     if (auto v = GetEnv(n); v && !v->empty()) return *v;
@@ -120,13 +116,13 @@ int RunValidateLogs(const ValidateLogsFlags& flags) {
   options.concurrency = std::max<size_t>(flags.concurrency, 1);
   if (!flags.test_public_keys_file.empty()) {
     auto keys = ReadTestKeys(flags.test_public_keys_file);
-    if (!keys.ok()) return fail("opentrail: " + Describe(keys.status()));
+    if (!keys.ok()) return fail("opentrail: " + DescribeStatus(keys.status()));
     options.test_public_keys = std::move(*keys);
   }
 
   auto config = ResolveHttpBackendConfig({flags.endpoint, flags.s3_endpoint, flags.data_dir, flags.data_dir_explicit,
                                           options.region.value_or(""), flags.trail_arn});
-  if (!config.ok()) return fail("opentrail: " + Describe(config.status()));
+  if (!config.ok()) return fail("opentrail: " + DescribeStatus(config.status()));
   config->max_connections = options.concurrency;
   auto backend = vl::MakeHttpBackend(std::move(*config));
   int code = vl::Run(options, backend.get(), &output);

@@ -66,8 +66,7 @@ Status DigestWriter::Write(const StreamId& stream, const trails::Trail& trail, C
   if (!signed_digest.ok()) return signed_digest.status();
   // The interval's Merkle tree goes first, so that a digest in the bucket always has its
   // tree (re-writing both after a crash gives the same objects).
-  bool tree_written = false;  // (leaf hashes are dropped with the files' entries below)
-  auto tree = WriteMerkleTree(trail, d, *signed_digest, *files, &tree_written);
+  auto tree = WriteMerkleTree(trail, d, *signed_digest, *files);
   if (!tree.ok()) return tree;
   auto gz = Gzip(signed_digest->json);
   if (!gz.ok()) return gz.status();
@@ -88,8 +87,7 @@ Status DigestWriter::Write(const StreamId& stream, const trails::Trail& trail, C
 
 Status DigestWriter::WriteMerkleTree(const trails::Trail& trail, const integrity::Digest& digest,
                                      const integrity::SignedDigest& signed_digest,
-                                     const std::vector<DeliveredFile>& files, bool* written) {
-  *written = false;
+                                     const std::vector<DeliveredFile>& files) {
   std::string leaves;
   std::vector<uint64_t> counts;
   for (const auto& f : files) {
@@ -109,9 +107,7 @@ Status DigestWriter::WriteMerkleTree(const trails::Trail& trail, const integrity
   OT_RETURN_IF_ERROR(destination_->Write(trail, root->leaves_key, *leaves_gz, {}, "application/octet-stream"));
   auto root_gz = Gzip(integrity::MerkleRootJson(*root));
   if (!root_gz.ok()) return root_gz.status();
-  OT_RETURN_IF_ERROR(destination_->Write(trail, integrity::MerkleRootKey(digest), *root_gz));
-  *written = true;
-  return Status::Ok();
+  return destination_->Write(trail, integrity::MerkleRootKey(digest), *root_gz);
 }
 
 void DigestWriter::Run(const StreamId& stream, const trails::Trail& trail, int64_t now_ms,

@@ -48,11 +48,10 @@ class DigestWriter {
   void Save(const StreamId& stream, const Chain& chain);
   Status Write(const StreamId& stream, const trails::Trail& trail, Chain* chain, int64_t end_ms, int64_t now_ms);
   // The interval's inclusion-proof tree (integrity/merkle.h): leaves and signed root, next
-  // to the digest under CloudTrail-Merkle/. Skipped (ok, *written false) when a listed file
-  // has no leaf hashes.
+  // to the digest under CloudTrail-Merkle/. Skipped (ok) when a listed file has no leaf
+  // hashes.
   Status WriteMerkleTree(const trails::Trail& trail, const integrity::Digest& digest,
-                         const integrity::SignedDigest& signed_digest, const std::vector<DeliveredFile>& files,
-                         bool* written);
+                         const integrity::SignedDigest& signed_digest, const std::vector<DeliveredFile>& files);
 
   storage::KvStore* kv_;
   DeliveryState* state_;

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/time.h"
+#include "storage/kv_store.h"
 
 namespace ot::history {
 
@@ -30,15 +31,6 @@ constexpr auto kFlushEvery = std::chrono::minutes(5);
 
 int64_t CutoffFor(const HistoryOptions& o) {
   return o.retention_ms <= 0 ? INT64_MIN : NowMillis() - o.retention_ms;
-}
-
-void PutBigEndian64(std::string* out, uint64_t v) {
-  char b[8];
-  for (int i = 7; i >= 0; --i) {
-    b[i] = static_cast<char>(v & 0xff);
-    v >>= 8;
-  }
-  out->append(b, 8);
 }
 
 // A fast hash of short byte strings (8 bytes per step).
@@ -144,8 +136,8 @@ class BatchBuilder {
               grp.postings[i + 1].nseq == p.nseq)
             continue;  // the same entry twice (e.g. one resource name under two types)
           key.assign(grp.prefix);
-          PutBigEndian64(&key, p.ntime);
-          PutBigEndian64(&key, p.nseq);
+          storage::AppendU64(&key, p.ntime);
+          storage::AppendU64(&key, p.nseq);
           value.clear();
           AppendLocation(&value, p.location);
           OT_RETURN_IF_ERROR(put(key, value));

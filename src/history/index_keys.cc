@@ -7,15 +7,6 @@
 namespace ot::history {
 
 namespace {
-void PutBigEndian64(std::string* out, uint64_t v) {
-  char b[8];
-  for (int i = 7; i >= 0; --i) {
-    b[i] = static_cast<char>(v & 0xff);
-    v >>= 8;
-  }
-  out->append(b, 8);
-}
-
 void PutVarint(std::string* out, uint64_t v) {
   char b[10];
   size_t n = 0;
@@ -107,8 +98,8 @@ std::string AttributePrefix(std::string_view scope, Attribute attribute, std::st
 }
 
 void AppendPosition(std::string* out, int64_t time_ms, uint64_t sequence) {
-  PutBigEndian64(out, ~static_cast<uint64_t>(time_ms));
-  PutBigEndian64(out, ~sequence);
+  storage::AppendU64(out, ~static_cast<uint64_t>(time_ms));
+  storage::AppendU64(out, ~sequence);
 }
 
 std::string WithPosition(std::string prefix, int64_t time_ms, uint64_t sequence) {
@@ -136,9 +127,9 @@ std::string DedupKey(std::string_view account, std::string_view event_id) {
 }
 
 void AppendEventIdValue(std::string* out, const EventIdEntry& e) {
-  PutBigEndian64(out, static_cast<uint64_t>(e.time_ms));
+  storage::AppendU64(out, static_cast<uint64_t>(e.time_ms));
   if (!e.sequence) return;
-  PutBigEndian64(out, *e.sequence);
+  storage::AppendU64(out, *e.sequence);
   out->append(EncodeScopeId(e.sid));
   AppendLocation(out, e.location);
 }

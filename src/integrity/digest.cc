@@ -13,9 +13,6 @@ namespace {
 
 int64_t Seconds(int64_t ms) { return ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000); }
 
-// "YYYY-MM-DDTHH:MM:SSZ" (integrity.md §3, pitfall 12).
-std::string JsonTime(int64_t ms) { return FormatIso8601(Seconds(ms)); }
-
 void StringOrNull(JsonWriter& w, const char* key, const std::string* value) {
   w.Key(key);
   if (value) w.String(*value);
@@ -23,6 +20,8 @@ void StringOrNull(JsonWriter& w, const char* key, const std::string* value) {
 }
 
 }  // namespace
+
+std::string DigestTime(int64_t ms) { return FormatIso8601(Seconds(ms)); }
 
 std::string DigestKey(const Digest& d) {
   std::string stamp = FormatAmzDate(Seconds(d.end_ms));  // YYYYMMDDTHHMMSSZ
@@ -44,8 +43,8 @@ std::string DigestJson(const Digest& d, std::string_view fingerprint) {
   JsonWriter w(&out);
   w.BeginObject();
   w.Key("awsAccountId").String(d.account);
-  w.Key("digestStartTime").String(JsonTime(d.start_ms));
-  w.Key("digestEndTime").String(JsonTime(d.end_ms));
+  w.Key("digestStartTime").String(DigestTime(d.start_ms));
+  w.Key("digestEndTime").String(DigestTime(d.end_ms));
   w.Key("digestS3Bucket").String(d.bucket);
   w.Key("digestS3Object").String(DigestKey(d));
   w.Key("digestPublicKeyFingerprint").String(fingerprint);
@@ -59,8 +58,8 @@ std::string DigestJson(const Digest& d, std::string_view fingerprint) {
       newest = std::max(newest, f.newest_event_ms);
       oldest = std::min(oldest, f.oldest_event_ms);
     }
-    w.Key("newestEventTime").String(JsonTime(newest));
-    w.Key("oldestEventTime").String(JsonTime(oldest));
+    w.Key("newestEventTime").String(DigestTime(newest));
+    w.Key("oldestEventTime").String(DigestTime(oldest));
   }
   const PreviousDigest* p = d.previous ? &*d.previous : nullptr;
   static const std::string kSha256 = "SHA-256";
@@ -76,8 +75,8 @@ std::string DigestJson(const Digest& d, std::string_view fingerprint) {
     w.Key("s3Object").String(f.key);
     w.Key("hashValue").String(f.sha256_hex);
     w.Key("hashAlgorithm").String(kSha256);
-    w.Key("newestEventTime").String(JsonTime(f.newest_event_ms));
-    w.Key("oldestEventTime").String(JsonTime(f.oldest_event_ms));
+    w.Key("newestEventTime").String(DigestTime(f.newest_event_ms));
+    w.Key("oldestEventTime").String(DigestTime(f.oldest_event_ms));
     w.EndObject();
   }
   w.EndArray();
@@ -86,7 +85,7 @@ std::string DigestJson(const Digest& d, std::string_view fingerprint) {
 }
 
 std::string StringToSign(const Digest& d, std::string_view digest_sha256_hex) {
-  std::string s = JsonTime(d.end_ms);
+  std::string s = DigestTime(d.end_ms);
   s += '\n';
   s += d.bucket;
   s += '/';

@@ -88,6 +88,10 @@ struct Digest {
   std::string organization_id;   // "o-…" for organization trails ("" = none): AWSLogs/ORG/ACCOUNT/
 };
 
+// A digest's time field: "YYYY-MM-DDTHH:MM:SSZ", milliseconds floored to the second
+// (integrity.md §3, pitfall 12).
+std::string DigestTime(int64_t ms);
+
 // [PREFIX/]AWSLogs/ACCOUNT/CloudTrail-Digest/SRC/YYYY/MM/DD/ACCOUNT_CloudTrail-Digest_SRC_NAME_HOME_YYYYMMDDTHHMMSSZ[_backfill].json.gz
 std::string DigestKey(const Digest& digest);
 

@@ -37,8 +37,6 @@ std::string_view Leaf(std::string_view leaves, uint64_t i) { return leaves.subst
 // Largest power of two strictly below n (n >= 2).
 uint64_t SplitPoint(uint64_t n) { return std::bit_floor(n - 1); }
 
-int64_t Seconds(int64_t ms) { return ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000); }
-std::string JsonTime(int64_t ms) { return FormatIso8601(Seconds(ms)); }
 
 bool HexToBytes(std::string_view hex, std::string* out) {
   if (hex.size() % 2 != 0 || !IsLowerHex(hex)) return false;
@@ -84,8 +82,8 @@ struct Reader {
 
 void WriteRootFields(JsonWriter& w, const MerkleRoot& r) {
   w.Key("awsAccountId").String(r.account);
-  w.Key("digestStartTime").String(JsonTime(r.start_ms));
-  w.Key("digestEndTime").String(JsonTime(r.end_ms));
+  w.Key("digestStartTime").String(DigestTime(r.start_ms));
+  w.Key("digestEndTime").String(DigestTime(r.end_ms));
   w.Key("digestS3Bucket").String(r.digest_bucket);
   w.Key("digestS3Object").String(r.digest_key);
   w.Key("digestHashValue").String(r.digest_sha256_hex);
@@ -207,7 +205,7 @@ std::string MerkleLeavesKey(const Digest& digest) {
 }
 
 std::string MerkleStringToSign(const MerkleRoot& r) {
-  return "opentrail-merkle-v1\n" + JsonTime(r.end_ms) + "\n" + r.digest_bucket + "/" + r.digest_key + "\n" +
+  return "opentrail-merkle-v1\n" + DigestTime(r.end_ms) + "\n" + r.digest_bucket + "/" + r.digest_key + "\n" +
          r.digest_sha256_hex + "\n" + std::to_string(r.tree_size) + "\n" + r.root_hex;
 }
 
@@ -224,8 +222,8 @@ std::string MerkleRootJson(const MerkleRoot& r) {
     w.Key("s3Object").String(f.key);
     w.Key("firstLeaf").Int(static_cast<int64_t>(f.first_leaf));
     w.Key("leafCount").Int(static_cast<int64_t>(f.leaf_count));
-    w.Key("newestEventTime").String(JsonTime(f.newest_event_ms));
-    w.Key("oldestEventTime").String(JsonTime(f.oldest_event_ms));
+    w.Key("newestEventTime").String(DigestTime(f.newest_event_ms));
+    w.Key("oldestEventTime").String(DigestTime(f.oldest_event_ms));
     w.EndObject();
   }
   w.EndArray();

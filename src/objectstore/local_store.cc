@@ -367,6 +367,10 @@ class FileStore {
   struct OpenedSegment {
     Fd fd;
     std::unique_ptr<sse::ChunkCipher> cipher;
+    void Close() {
+      fd.Reset();
+      cipher.reset();
+    }
   };
 
   Status Open(const Segment& seg, KeyProvider* provider, const Encryption& encryption, OpenedSegment* opened,
@@ -488,6 +492,19 @@ class FileStore {
   int lock_fd_ = -1;
 };
 
+// The bytes [first, first + len) a read of an object of `size` bytes covers (the whole
+// object, or the range clamped to it). InvalidRange when the range starts past the end.
+Status Bytes(uint64_t size, const std::optional<ByteRange>& range, uint64_t* first, uint64_t* len) {
+  *first = 0;
+  *len = size;
+  if (!range) return Status::Ok();
+  if (range->first >= size || range->last < range->first)
+    return Status::Error("InvalidRange", "The requested range is not satisfiable", 416);
+  *first = range->first;
+  *len = std::min(range->last, size - 1) - *first + 1;
+  return Status::Ok();
+}
+
 // ---------------------------------------------------------------------------------------
 
 // Reads one object version piece by piece. Each segment's file stays open while it is
@@ -510,7 +527,7 @@ class LocalObjectReader final : public ObjectReader {
     while (segment_ < rec_.segments.size() && segment_start_ + rec_.segments[segment_].size <= at) {
       segment_start_ += rec_.segments[segment_].size;
       ++segment_;
-      opened_ = FileStore::OpenedSegment{};
+      opened_.Close();
     }
     if (segment_ >= rec_.segments.size()) return InternalError("object metadata is corrupt (segments shorter than the object)");
     const Segment& seg = rec_.segments[segment_];
@@ -518,7 +535,7 @@ class LocalObjectReader final : public ObjectReader {
       bool missing = false;
       Status s = files_->Open(seg, provider_, rec_.info.encryption, &opened_, &missing);
       if (!s.ok()) {
-        opened_ = FileStore::OpenedSegment{};
+        opened_.Close();
         return missing ? Status::Error("InternalError", "the object was replaced while it was read", 500) : s;
       }
     }
@@ -718,13 +735,8 @@ class LocalStore final : public ObjectStore {
     for (int attempt = 0;; ++attempt) {
       auto rec = LoadObject(bucket, key, &raw);
       if (!rec.ok()) return rec.status();
-      uint64_t size = rec->info.size, first = 0, len = size;
-      if (range) {
-        if (range->first >= size || range->last < range->first)
-          return Status::Error("InvalidRange", "The requested range is not satisfiable", 416);
-        first = range->first;
-        len = std::min(range->last, size - 1) - first + 1;
-      }
+      uint64_t first = 0, len = 0;
+      OT_RETURN_IF_ERROR(Bytes(rec->info.size, range, &first, &len));
       bool missing = false;
       Status s = ReadRecord(*rec, first, len, data, &missing);
       if (s.ok()) return WithName(std::move(rec->info), bucket, key);
@@ -742,13 +754,8 @@ class LocalStore final : public ObjectStore {
     std::string raw;
     auto rec = LoadObject(bucket, key, &raw);
     if (!rec.ok()) return rec.status();
-    uint64_t size = rec->info.size, first = 0, len = size;
-    if (range) {
-      if (range->first >= size || range->last < range->first)
-        return Status::Error("InvalidRange", "The requested range is not satisfiable", 416);
-      first = range->first;
-      len = std::min(range->last, size - 1) - first + 1;
-    }
+    uint64_t first = 0, len = 0;
+    OT_RETURN_IF_ERROR(Bytes(rec->info.size, range, &first, &len));
     auto provider = Provider(rec->info.encryption);
     if (!provider.ok()) return provider.status();
     ObjectInfo info = WithName(rec->info, bucket, key);

@@ -7,6 +7,7 @@
 #include "recorder/operation_table.h"
 #include "recorder/record_builder.h"
 #include "server/auth_errors.h"
+#include "services/s3/s3_request.h"
 
 namespace ot::server {
 
@@ -240,7 +241,7 @@ void Gateway::Handle(http::Request request, http::Responder respond) {
                                            p->protocol.api_version, 400));
       }
       case http::Protocol::kRestXml:
-        return Finish(p, Status::Error("NotImplemented", "A header you provided implies functionality that is not implemented", 400));
+        return Finish(p, services::s3::UnsupportedRequest());  // REST-XML is S3's protocol
     }
   }
 

@@ -129,6 +129,7 @@ Result<std::unique_ptr<KvStore>> OpenRocksDb(const std::string& dir,
 
 // Big-endian fixed-width encodings, so numeric keys sort bytewise in numeric order.
 std::string EncodeU64(uint64_t v);
+void AppendU64(std::string* out, uint64_t v);  // appends EncodeU64(v) without a temporary
 uint64_t DecodeU64(std::string_view s);  // s.size() must be >= 8
 
 }  // namespace ot::storage

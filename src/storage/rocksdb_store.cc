@@ -370,12 +370,18 @@ Result<std::unique_ptr<KvStore>> OpenRocksDb(const std::string& dir,
   return RocksStore::Open(dir, opts);
 }
 
-std::string EncodeU64(uint64_t v) {
-  std::string out(8, '\0');
+void AppendU64(std::string* out, uint64_t v) {
+  char b[8];
   for (int i = 7; i >= 0; --i) {
-    out[i] = static_cast<char>(v & 0xff);
+    b[i] = static_cast<char>(v & 0xff);
     v >>= 8;
   }
+  out->append(b, 8);
+}
+
+std::string EncodeU64(uint64_t v) {
+  std::string out;
+  AppendU64(&out, v);
   return out;
 }
 

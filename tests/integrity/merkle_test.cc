@@ -48,7 +48,9 @@ TEST(MerkleTest, EveryLeafOfEverySizeHasAPathThatVerifiesAndOnlyThere) {
       ASSERT_TRUE(VerifyMerkleInclusion(leaf, i, n, path, root)) << i << "/" << n;
       EXPECT_LE(path.size(), 7u);
       // The same path proves nothing for another index, size, leaf or root.
-      if (n > 1) EXPECT_FALSE(VerifyMerkleInclusion(leaf, (i + 1) % n, n, path, root)) << i << "/" << n;
+      if (n > 1) {
+        EXPECT_FALSE(VerifyMerkleInclusion(leaf, (i + 1) % n, n, path, root)) << i << "/" << n;
+      }
       // (The size alone is not bound by the path: a signed root carries it.)
       EXPECT_FALSE(VerifyMerkleInclusion(MerkleLeafHash("other"), i, n, path, root));
       EXPECT_FALSE(VerifyMerkleInclusion(leaf, i, n, path, MerkleLeafHash("root")));

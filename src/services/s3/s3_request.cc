@@ -57,6 +57,12 @@ Result<S3Request> ParseS3Request(const http::Request& request, bool validate_key
   return r;
 }
 
+Status UnsupportedRequest() {
+  return Status::Error("NotImplemented",
+                       "This S3 request is outside opentrail's S3 surface (see the README's list of S3 operations)",
+                       400);
+}
+
 std::string ResolveS3Operation(const http::Request& request, const S3Request& r) {
   const std::string& m = request.method;
   if (r.bucket.empty()) return m == "GET" ? "ListBuckets" : "";

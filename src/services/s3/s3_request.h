@@ -34,6 +34,12 @@ Result<S3Request> ParseS3Request(const http::Request& request, bool validate_key
 // The S3 operation (SDK name) a request addresses, or "" when none is served.
 std::string ResolveS3Operation(const http::Request& request, const S3Request& parsed);
 
+// The answer to a request ResolveS3Operation leaves without an operation: an S3 feature
+// outside opentrail's S3 surface (bucket versioning, CORS, website, replication, object
+// lock, ACL writes, ...). S3's own code, NotImplemented, with 400 rather than S3's 501 so
+// that the server never answers a client's request with a 5xx.
+Status UnsupportedRequest();
+
 // AWS bucket naming rules (3–63 chars, lowercase letters, digits, '.', '-', ...).
 bool ValidBucketName(std::string_view name);
 

@@ -109,7 +109,7 @@ Status S3Service::Handle(Call& call) {
   if (!parsed.ok()) return parsed.status();
   auto entry = Ops().find(call.operation);
   if (entry == Ops().end())
-    return Status::Error("NotImplemented", "A header you provided implies functionality that is not implemented", 400);
+    return s3::UnsupportedRequest();
   Ctx c{call, std::move(*parsed), *call.http, call.rest_response};
 
   // What CloudTrail logs of every S3 call (records.md §2.7–2.9).
